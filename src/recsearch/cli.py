@@ -1,0 +1,232 @@
+"""The `recsearch` command: parses options, calls the library, prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import textwrap
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import RecsearchError
+
+app = typer.Typer(
+    name="recsearch",
+    help="Fast, offline, accent-blind search over library catalogue records.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+IndexDir = Annotated[
+    Path,
+    typer.Option("--index", "-i", envvar="RECSEARCH_INDEX", help="Index directory (env RECSEARCH_INDEX)."),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _print_json(data) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _fail(message: str, code: int = 1):
+    _say(f"recsearch: {message}")
+    raise typer.Exit(code)
+
+
+@app.command("index")
+def index_command(
+    paths: Annotated[
+        Optional[list[Path]],
+        typer.Argument(help="Record files or folders to index [default: seeds/]."),
+    ] = None,
+    index_dir: IndexDir = Path("index"),
+    json_out: JsonFlag = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List reader warnings per file.")] = False,
+) -> None:
+    """Build the index from record files (default: the seeds/ folder)."""
+    from .index import DEFAULT_SOURCE, build_index
+
+    if not paths:
+        if not Path(DEFAULT_SOURCE).is_dir():
+            _fail(f"no {DEFAULT_SOURCE}/ folder here: name the record files or folders to index", 2)
+        paths = [Path(DEFAULT_SOURCE)]
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = typer.progressbar(length=total, label="Indexing", file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+
+    show_progress = sys.stderr.isatty() and not json_out
+    try:
+        report = build_index(paths, index_dir, progress=progress if show_progress else None)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+    if json_out:
+        _print_json(report.to_dict())
+    else:
+        for failure in report.failed:
+            _say(f"recsearch: {failure['file']}: {failure['error']}")
+        if verbose:
+            for item in report.warnings:
+                for warning in item["warnings"]:
+                    _say(f"recsearch: warning: {item['file']}: {warning}")
+        records = f"{report.indexed} record{'s' * (report.indexed != 1)}"
+        line = f"Indexed {records} into {index_dir} in {report.seconds:.1f} s"
+        if report.failed:
+            line += f"; {len(report.failed)} file{'s' * (len(report.failed) != 1)} failed (listed above)"
+        if report.warnings and not verbose:
+            line += f"; {len(report.warnings)} read with warnings (see --verbose)"
+        typer.echo(line)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _first_author(names: list[str]) -> str:
+    if not names:
+        return ""
+    return names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "")
+
+
+def _clip(text: str | None, width: int) -> str:
+    text = text or ""
+    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[list[str], typer.Argument(help="Query in Whoosh syntax, e.g. 'author:\"perez martinez\" year:[2019 TO 2023]'.")],
+    index_dir: IndexDir = Path("index"),
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many hits to show (at most 1000).")] = 10,
+    json_out: JsonFlag = False,
+) -> None:
+    """Search the index; plain words must all match (AND)."""
+    from tabulate import tabulate
+
+    from .search import RecordIndex
+
+    text = " ".join(query)
+    with RecordIndex(index_dir) as ix:
+        result = ix.search(text, limit=limit)
+    if json_out:
+        _print_json(result.to_dict())
+        return
+    if not result.hits:
+        _say(f"No records match {text!r}.")
+        return
+    on_terminal = sys.stdout.isatty()
+    rows = [[n, h.year or "", _first_author(h.authors), h.title, h.journal or ""] for n, h in enumerate(result.hits, 1)]
+    if on_terminal:
+        width = shutil.get_terminal_size((100, 24)).columns
+        for row in rows:
+            row[2], row[4] = _clip(row[2], 28), _clip(row[4], 24)
+        fixed = max(len(str(len(rows))), 1) + 4 + max(len(r[2]) for r in rows) + max(len(r[4]) for r in rows)
+        title_width = max(width - fixed - 2 * 4 - 1, 20)
+        for row in rows:
+            row[3] = _clip(row[3], title_width)
+    typer.echo(tabulate(rows, headers=["#", "Year", "First author", "Title", "Journal"], tablefmt="simple"))
+    if result.total > len(result.hits):
+        _say(f"{len(result.hits)} of {result.total} hits shown; more with --limit.")
+
+
+def _wrap(label: str, text: str, width: int) -> str:
+    return textwrap.fill(text, width=width, initial_indent=f"{label:<11}", subsequent_indent=" " * 11)
+
+
+@app.command("show")
+def show_command(
+    record_id: Annotated[str, typer.Argument(metavar="ID", help="Record id, as shown by `search --json` or `show`.")],
+    index_dir: IndexDir = Path("index"),
+    json_out: JsonFlag = False,
+) -> None:
+    """Show one record in full, authors with their affiliations."""
+    from .search import RecordIndex
+
+    with RecordIndex(index_dir) as ix:
+        record = ix.get(record_id)
+    if record is None:
+        _fail(f"no record with id {record_id!r} in {index_dir}")
+    if json_out:
+        _print_json(record.to_dict())
+        return
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100) if sys.stdout.isatty() else 100
+    out = [record.title, "=" * min(len(record.title), width), ""]
+    out.append(f"{'Id':<11}{record.id}")
+    for label, value in (
+        ("Journal", record.journal), ("Publisher", record.publisher), ("Date", record.date),
+        ("ISSN", ", ".join(record.issns)), ("Language", record.language), ("URL", record.url),
+        ("Subjects", "; ".join(record.subjects)), ("Source", record.source),
+    ):
+        if value:
+            out.append(_wrap(label, value, width))
+    out += ["", f"Authors ({len(record.authors)})"]
+    for n, author in enumerate(record.authors, 1):
+        out.append(f"{n:>4}. {author.name}")
+        if author.affiliation:
+            out.append(textwrap.fill(author.affiliation, width=width, initial_indent=" " * 8, subsequent_indent=" " * 8))
+    if record.affiliation_text:
+        out += ["", "Affiliations (not split per author)"]
+        out.append(textwrap.fill(record.affiliation_text, width=width, initial_indent="  ", subsequent_indent="  "))
+    if record.summary:
+        out += ["", "Abstract", textwrap.fill(record.summary, width=width, initial_indent="  ", subsequent_indent="  ")]
+    typer.echo("\n".join(out))
+
+
+@app.command("stats")
+def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = False) -> None:
+    """Records, distinct authors, years, size and last build of the index."""
+    from dataclasses import asdict
+
+    from .index import index_stats
+
+    stats = index_stats(index_dir)
+    if json_out:
+        _print_json(asdict(stats))
+        return
+    years = f"{stats.years[0]}–{stats.years[1]}" if stats.years else "none"
+    rows = [
+        ("Records", stats.records),
+        ("Distinct authors", stats.distinct_authors),
+        ("Years", years),
+        ("Index size", f"{stats.size_bytes / 1e6:.1f} MB"),
+        ("Location", stats.location),
+        ("Last build", stats.built_at or "unknown"),
+        ("Sources", ", ".join(stats.sources) or "unknown"),
+    ]
+    for label, value in rows:
+        typer.echo(f"{label + ':':<18}{value}")
+
+
+def main() -> None:
+    try:
+        app()
+    except RecsearchError as exc:
+        _say(f"recsearch: {exc}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _say("recsearch: interrupted")
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("RECSEARCH_DEBUG"):
+            raise
+        _say(f"recsearch: internal error: {exc!r} (set RECSEARCH_DEBUG=1 for the traceback, and please report it)")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

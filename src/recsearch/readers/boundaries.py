@@ -1,0 +1,221 @@
+"""Recover value boundaries that VuFind's flattening lost.
+
+Multi-valued Solr fields reach us twice: space-joined (`author`, `topic`) and
+concatenated with nothing between the values (inside `spelling`). Aligning the
+two shows exactly where one value ends and the next starts. Affiliations exist
+only concatenated, so they are cut where one address visibly ends and the next
+begins, and only when the cut count fits the author count.
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+from functools import lru_cache
+
+from unidecode import unidecode
+
+_NON_KEY = re.compile(r"[^0-9a-z]")
+
+
+def fold_key(text: str) -> str:
+    """VuFind's author/title key: lower-cased, accents folded, only letters and digits."""
+    return _NON_KEY.sub("", unidecode(text).lower())
+
+
+def align_names(joined: str, concat: str, start: int) -> tuple[list[str], list[int | None], int] | None:
+    """Split space-joined names by aligning them with `Name0Name1…` text at `start`.
+
+    A space in `joined` is inside a name when `concat` has a space there too;
+    otherwise it is a boundary, where `concat` has the author's affiliation
+    number or nothing. Returns (names, numbers, end of the last name) or None
+    when the two texts do not align.
+    """
+    names: list[str] = []
+    numbers: list[int | None] = []
+    i, j, name_start = 0, start, 0
+    n, m = len(joined), len(concat)
+    while i < n:
+        c = joined[i]
+        if j < m and concat[j] == c:
+            i += 1
+            j += 1
+        elif c == " ":
+            k = j
+            while k < m and concat[k].isdigit():
+                k += 1
+            names.append(joined[name_start:i])
+            numbers.append(int(concat[j:k]) if k > j else None)
+            j = k
+            i += 1
+            name_start = i
+        else:
+            return None
+    names.append(joined[name_start:])
+    numbers.append(None)
+    if not all(names):
+        return None
+    return names, numbers, j
+
+
+def last_number(concat: str, pos: int, expected: int) -> tuple[int | None, int]:
+    """Read the last author's affiliation number at `pos`.
+
+    An affiliation may begin with a digit and run into the number (`213D
+    Printing…`): the expected next number in the sequence settles it.
+    """
+    k = pos
+    while k < len(concat) and concat[k].isdigit():
+        k += 1
+    digits = concat[pos:k]
+    if not digits:
+        return None, pos
+    want = str(expected)
+    if digits.startswith(want):
+        return expected, pos + len(want)
+    return int(digits), k
+
+
+def split_by_keys(joined: str, keys: list[str]) -> list[str] | None:
+    """Split space-joined names so that each name folds to the next author key."""
+    tokens = joined.split()
+    folded = [fold_key(t) for t in tokens]
+    wanted = [fold_key(k) for k in keys]
+    if not tokens or not wanted or any(not k for k in wanted):
+        return None
+    # Depth-first over (token, key) states; each state has at most a few exits.
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[int, int, list[int]]] = [(0, 0, [])]
+    while stack:
+        i, j, cuts = stack.pop()
+        if j == len(wanted):
+            if i == len(tokens):
+                bounds = [0, *cuts]
+                return [" ".join(tokens[a:b]) for a, b in zip(bounds, bounds[1:])]
+            continue
+        if (i, j) in seen:
+            continue
+        seen.add((i, j))
+        acc = ""
+        for e in range(i, len(tokens)):
+            acc += folded[e]
+            if len(acc) > len(wanted[j]):
+                break
+            if acc == wanted[j]:
+                stack.append((e + 1, j + 1, [*cuts, e + 1]))
+    return None
+
+
+def split_joined_from_end(joined: str, concat: str) -> tuple[list[str], int] | None:
+    """Split space-joined values by aligning them with the end of `concat`.
+
+    `topic` = `Immunology Cell biology`, `spelling` ends `…ImmunologyCell
+    biology`: the dropped space is the boundary. Returns the values and where
+    they start in `concat`, or None when the end of `concat` is not them.
+    """
+    i, j = len(joined) - 1, len(concat) - 1
+    cuts: list[int] = []
+    while i >= 0:
+        c = joined[i]
+        if j >= 0 and concat[j] == c:
+            i -= 1
+            j -= 1
+        elif c == " ":
+            cuts.append(i)
+            i -= 1
+        else:
+            return None
+    bounds = [-1, *reversed(cuts), len(joined)]
+    values = [joined[a + 1 : b] for a, b in zip(bounds, bounds[1:])]
+    if not all(v.strip() for v in values):
+        return None
+    return values, j + 1
+
+
+@lru_cache(maxsize=1)
+def _address_endings() -> tuple[frozenset[str], tuple[int, ...]]:
+    """Country names (English, their common and official forms, and five
+    languages) plus usual short forms: the words an address ends with."""
+    import pycountry
+
+    names: set[str] = set()
+    for country in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value:
+                names.add(value)
+                # "Korea, Republic of" is written "Republic of Korea".
+                if ", " in value:
+                    head, tail = value.split(", ", 1)
+                    names.add(f"{tail} {head}")
+                    names.add(head)
+    for lang in ("es", "pt", "fr", "de", "it"):
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+        except OSError:
+            continue
+        names |= {tr.gettext(n) for n in list(names)}
+    names |= {
+        "USA", "U.S.A.", "U.S.A", "US", "U.S.", "UK", "U.K.", "England", "Scotland",
+        "Wales", "Northern Ireland", "PR China", "P.R. China", "P. R. China",
+        "People's Republic of China", "Korea", "South Korea", "Republic of Korea",
+        "Russia", "Iran", "Taiwan", "Vietnam", "Turkey", "Czech Republic",
+        "The Netherlands", "Holland", "Syria", "Laos", "Tanzania", "Venezuela",
+        "Bolivia", "Moldova", "Macedonia", "North Macedonia", "Ivory Coast",
+        "Kosovo", "Hong Kong", "Macau", "Macao", "Palestine", "Brunei",
+        "Corresponding author", "Corresponding Author", "corresponding author",
+    }
+    names |= {unidecode(n) for n in names}
+    return frozenset(names), tuple(sorted({len(n) for n in names}))
+
+
+def _ends_address(text: str, k: int) -> bool:
+    names, lengths = _address_endings()
+    for length in lengths:
+        s = k - length
+        if s < 0:
+            break
+        if text[s:k] in names and (s == 0 or not text[s - 1].isalnum()):
+            return True
+    return False
+
+
+def affiliation_cuts(text: str) -> tuple[set[int], set[int]]:
+    """Candidate cut positions: (strong: right after a country or
+    `Corresponding author`, weak: a lower-case letter or `)` directly before
+    an upper-case one)."""
+    strong: set[int] = set()
+    weak: set[int] = set()
+    for k in range(1, len(text)):
+        a, b = text[k - 1], text[k]
+        if (a.islower() or a == ")") and b.isupper():
+            weak.add(k)
+        if not a.isalpha() and a not in ".)":
+            continue
+        if b.isdigit() or b in "\"“«(['":
+            fits = True
+        elif b.isupper():
+            # `USAPrecision` cuts after USA, not after US (`A;` starts no
+            # word); `USACNIO` is left alone, since `US|ACNIO` fits as well.
+            fits = a.islower() or (k + 1 < len(text) and text[k + 1].islower())
+        else:
+            fits = False
+        if fits and _ends_address(text, k):
+            strong.add(k)
+    return strong, weak
+
+
+def split_affiliations(text: str, count: int) -> list[str] | None:
+    """Cut concatenated affiliations into exactly `count` pieces, or None."""
+    if count <= 0:
+        return None
+    if count == 1:
+        return [text.strip()] if text.strip() else None
+    strong, weak = affiliation_cuts(text)
+    for cuts in (strong | weak, strong):
+        if len(cuts) == count - 1:
+            bounds = [0, *sorted(cuts), len(text)]
+            pieces = [text[a:b].strip() for a, b in zip(bounds, bounds[1:])]
+            if all(pieces):
+                return pieces
+    return None

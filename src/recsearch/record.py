@@ -1,0 +1,63 @@
+"""The catalogue record every reader yields and every other module consumes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Author:
+    """One author, in record order, with the affiliation the record gives them."""
+
+    name: str
+    affiliation: str | None = None
+
+
+@dataclass
+class Record:
+    """A bibliographic record, as read from any source format."""
+
+    id: str
+    title: str
+    summary: str | None = None
+    authors: list[Author] = field(default_factory=list)
+    subjects: list[str] = field(default_factory=list)
+    journal: str | None = None
+    publisher: str | None = None
+    issns: list[str] = field(default_factory=list)
+    date: str | None = None
+    year: int | None = None
+    language: str | None = None
+    url: str | None = None
+    source: str | None = None
+    # The record's affiliation text when it could not be split per author with
+    # confidence: kept whole (and searchable) rather than assigned wrongly.
+    affiliation_text: str | None = None
+    # What the reader doubted while reading: shown to the user, never indexed.
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def author_names(self) -> list[str]:
+        return [a.name for a in self.authors]
+
+    @property
+    def affiliations(self) -> list[str]:
+        """Every affiliation text the record holds, assigned or not."""
+        found = [a.affiliation for a in self.authors if a.affiliation]
+        if self.affiliation_text:
+            found.append(self.affiliation_text)
+        return found
+
+    def to_dict(self) -> dict:
+        """The `show --json` shape (plus `affiliation_text`)."""
+        data = asdict(self)
+        data.pop("warnings")
+        data["authors"] = [{"name": a.name, "affiliation": a.affiliation} for a in self.authors]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Record:
+        data = dict(data)
+        data["authors"] = [Author(a["name"], a.get("affiliation")) for a in data.get("authors", [])]
+        known = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -1,0 +1,156 @@
+"""Query the index: parse Whoosh query syntax, rank, and fetch records."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.analysis import STOP_WORDS
+from whoosh.qparser import syntax
+
+from .errors import QueryError
+from .index import DEFAULT_FIELDS, FIELD_ALIASES, open_index
+from .record import Record
+
+MAX_LIMIT = 1000
+_FIELD_REF = re.compile(r"(?<![\w.])([A-Za-z_]\w*):(?!//)")
+_QUOTED = re.compile(r'"[^"]*"?')
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    authors: list[str]
+    year: int | None
+    journal: str | None
+    score: float
+
+
+@dataclass
+class SearchResult:
+    query: str
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"query": self.query, "total": self.total, "hits": [asdict(h) for h in self.hits]}
+
+
+def searchable_fields(schema) -> list[str]:
+    hidden = {"record", "author_key", "source"}
+    return [name for name in schema.names() if name not in hidden]
+
+
+def _check_fields(text: str, schema) -> None:
+    """Refuse `foo:bar` for a field we do not have (Whoosh would search the text `foo:bar`)."""
+    known = set(searchable_fields(schema)) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
+    for match in _FIELD_REF.finditer(_QUOTED.sub(" ", text)):
+        if match.group(1) not in known:
+            raise QueryError(
+                f"unknown field '{match.group(1)}:'; fields are: {', '.join(searchable_fields(schema))}"
+            )
+
+
+def _errors(q) -> list[str]:
+    found = [str(q.error)] if getattr(q, "error", None) else []
+    if isinstance(q, (wq.NumericRange, wq.TermRange)) and None not in (q.start, q.end) and q.start > q.end:
+        found.append(f"range {q.fieldname}:[{q.start} TO {q.end}] is backwards")
+    for child in q.children():
+        found += _errors(child)
+    return found
+
+
+class DropStopWordsPlugin(qparser.Plugin):
+    """Drop unfielded stop words before they fan out over the default fields.
+
+    Names keep every word (`de`, `van`), so without this `safety of NK` would
+    require an author or language word `of`.
+    """
+
+    def filters(self, parser):
+        # After explicit field names (100), before the multifield fan-out (110).
+        return [(self.drop_stop_words, 105)]
+
+    def drop_stop_words(self, parser, group):
+        kept = group.empty_copy()
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                kept.append(self.drop_stop_words(parser, node))
+            elif not (type(node) is syntax.WordNode and node.fieldname is None
+                      and node.text.lower() in STOP_WORDS):
+                kept.append(node)
+        return kept
+
+
+def make_parser(schema) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(DEFAULT_FIELDS, schema, group=qparser.AndGroup)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.GtLtPlugin())
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    parser.add_plugin(DropStopWordsPlugin())
+    return parser
+
+
+def parse_query(text: str, schema) -> wq.Query:
+    """Parse a user query or raise QueryError with a one-line reason."""
+    if not text.strip():
+        raise QueryError("empty query: give some words to search for")
+    _check_fields(text, schema)
+    try:
+        q = make_parser(schema).parse(text)
+    except Exception as exc:  # the parser's own failures, whatever their type
+        raise QueryError(f"cannot parse query: {exc}") from None
+    errors = _errors(q)
+    if errors:
+        raise QueryError(f"bad query: {errors[0]}")
+    if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        raise QueryError("nothing to search for: the query has only stop words or punctuation")
+    return q
+
+
+def _hit(stored: dict, score: float) -> Hit:
+    data = json.loads(stored["record"])
+    return Hit(
+        id=data["id"],
+        title=data["title"],
+        authors=[a["name"] for a in data.get("authors", [])],
+        year=data.get("year"),
+        journal=data.get("journal"),
+        score=round(float(score), 4),
+    )
+
+
+class RecordIndex:
+    """An open index to search and fetch records from."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self._ix = open_index(self.root)
+
+    def search(self, text: str, limit: int = 10) -> SearchResult:
+        if limit < 1:
+            raise QueryError("--limit must be at least 1")
+        q = parse_query(text, self._ix.schema)
+        with self._ix.searcher() as searcher:
+            results = searcher.search(q, limit=min(limit, MAX_LIMIT))
+            hits = [_hit(r.fields(), r.score) for r in results]
+            return SearchResult(query=text, total=len(results), hits=hits)
+
+    def get(self, record_id: str) -> Record | None:
+        with self._ix.searcher() as searcher:
+            stored = searcher.document(id=record_id)
+        return Record.from_dict(json.loads(stored["record"])) if stored else None
+
+    def close(self) -> None:
+        self._ix.close()
+
+    def __enter__(self) -> RecordIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
