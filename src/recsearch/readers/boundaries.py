@@ -37,7 +37,11 @@ def align_names(joined: str, concat: str, start: int) -> tuple[list[str], list[i
     n, m = len(joined), len(concat)
     while i < n:
         c = joined[i]
-        if j < m and concat[j] == c:
+        if c == " " and j < m and concat[j].isspace():
+            while j < m and concat[j].isspace():  # `Sultan  GÜÇLÜ`
+                j += 1
+            i += 1
+        elif j < m and concat[j] == c:
             i += 1
             j += 1
         elif c == " ":
@@ -61,19 +65,14 @@ def align_names(joined: str, concat: str, start: int) -> tuple[list[str], list[i
 def last_number(concat: str, pos: int, expected: int) -> tuple[int | None, int]:
     """Read the last author's affiliation number at `pos`.
 
-    An affiliation may begin with a digit and run into the number (`213D
-    Printing…`): the expected next number in the sequence settles it.
+    Numbers run 0, 1, 2… over the affiliated authors, so only the expected
+    next number counts: other digits there open an affiliation (`3D Lab…`),
+    and an affiliation may run into the number (`21` + `3D Lab` = `213D Lab`).
     """
-    k = pos
-    while k < len(concat) and concat[k].isdigit():
-        k += 1
-    digits = concat[pos:k]
-    if not digits:
-        return None, pos
     want = str(expected)
-    if digits.startswith(want):
+    if concat.startswith(want, pos):
         return expected, pos + len(want)
-    return int(digits), k
+    return None, pos
 
 
 def split_by_keys(joined: str, keys: list[str]) -> list[str] | None:
@@ -117,7 +116,11 @@ def split_joined_from_end(joined: str, concat: str) -> tuple[list[str], int] | N
     cuts: list[int] = []
     while i >= 0:
         c = joined[i]
-        if j >= 0 and concat[j] == c:
+        if c == " " and j >= 0 and concat[j].isspace():
+            while j >= 0 and concat[j].isspace():
+                j -= 1
+            i -= 1
+        elif j >= 0 and concat[j] == c:
             i -= 1
             j -= 1
         elif c == " ":
@@ -205,8 +208,25 @@ def affiliation_cuts(text: str) -> tuple[set[int], set[int]]:
     return strong, weak
 
 
+def _balanced(piece: str) -> bool:
+    """No bracket left open or closed too early: `(Idi|PAZ)` is not a seam."""
+    depth = 0
+    for ch in piece:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
 def split_affiliations(text: str, count: int) -> list[str] | None:
-    """Cut concatenated affiliations into exactly `count` pieces, or None."""
+    """Cut concatenated affiliations into exactly `count` pieces, or None.
+
+    A cut set is used only when it yields exactly `count` pieces with
+    balanced brackets; anything less certain returns None (keep it whole).
+    """
     if count <= 0:
         return None
     if count == 1:
@@ -216,6 +236,6 @@ def split_affiliations(text: str, count: int) -> list[str] | None:
         if len(cuts) == count - 1:
             bounds = [0, *sorted(cuts), len(text)]
             pieces = [text[a:b].strip() for a, b in zip(bounds, bounds[1:])]
-            if all(pieces):
+            if all(pieces) and (not _balanced(text) or all(map(_balanced, pieces))):
                 return pieces
     return None

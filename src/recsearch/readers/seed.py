@@ -22,6 +22,7 @@ _PUBLIC_ROW = re.compile(r"^([A-Z][A-Za-z ]{0,40}):\s*\|(.*)$")
 _TABLE_RULE = re.compile(r"^[-|: ]*-[-|: ]*$")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _WORK_KEY = re.compile(r"AT (\S+) (\S+)")
+_DIGIT_LED = re.compile(r"\d+(?:st|nd|rd|th|D)\b")
 
 
 @dataclass
@@ -232,46 +233,49 @@ def _read_authors(staff: dict, public: dict, spelling: str, abstract_at: int | N
     by_keys = boundaries.split_by_keys(joined, keys) if keys else None
     aligned = _align_in_spelling(joined, spelling, record.title) if spelling else None
 
-    names: list[str]
-    numbers: list[int | None] = []
-    aff_start = None
+    # Names from the alignment carry affiliation numbers; from the keys, none.
+    trusted = aligned is not None
     if aligned and by_keys and aligned[0] != by_keys:
         record.warnings.append("author boundaries in `spelling` and the author keys disagree")
-        if len(aligned[0]) == expected and len(by_keys) != expected:
-            by_keys = None
-        else:
-            aff_start, aligned = aligned[2], None  # keep its affiliation text, unassigned
-    if aligned:
-        names, numbers, aff_start = aligned
+        trusted = len(aligned[0]) == expected and len(by_keys) != expected
+    if aligned and trusted:
+        names = aligned[0]
     elif by_keys:
         names = by_keys
     else:
         names = [joined]
         if expected != 1:
             record.warnings.append("could not split the author list: kept as one name")
-
     if expected is not None and expected != len(names):
         record.warnings.append(f"found {len(names)} authors where the page shows {expected}")
-        numbers = []
+        trusted = False
 
-    affiliations: dict[int, str] = {}
-    if aff_start is not None and abstract_at is not None and abstract_at >= aff_start:
-        region = spelling[aff_start:abstract_at].strip()
+    if aligned is None or abstract_at is None:
+        record.authors = [Author(name) for name in names]
+        return
+    _, numbers, aff_start = aligned
+    expected_number = max((n for n in numbers[:-1] if n is not None), default=-1) + 1
+    last, after = boundaries.last_number(spelling, aff_start, expected_number)
+    readings = [([*numbers[:-1], last], after)]
+    if last is not None and _DIGIT_LED.match(spelling, aff_start):
+        # `…Name1` + `1st Lab…`: the digits may open the first affiliation of
+        # an unaffiliated last author. Second choice, used only if it splits.
+        readings.append(([*numbers[:-1], None], aff_start))
+    for numbers, start in readings:
+        region = spelling[start:abstract_at].strip() if abstract_at >= start else ""
         ids = sorted({n for n in numbers if n is not None})
-        pieces = boundaries.split_affiliations(region, len(ids)) if ids else None
+        pieces = boundaries.split_affiliations(region, len(ids)) if trusted and ids else None
         if pieces:
             affiliations = dict(zip(ids, pieces))
-        elif region:
-            record.affiliation_text = region
-            if ids:
-                record.warnings.append(
-                    f"affiliations could not be split among {len(ids)} authors: kept whole"
-                )
-    record.authors = [
-        Author(name, affiliations.get(num) if num is not None else None)
-        for name, num in zip(names, numbers or [None] * len(names))
-    ]
-
+            record.authors = [Author(name, affiliations.get(num)) for name, num in zip(names, numbers)]
+            return
+    numbers, start = readings[0]
+    region = spelling[start:abstract_at].strip() if abstract_at >= start else ""
+    ids = {n for n in numbers if n is not None}
+    record.authors = [Author(name) for name in names]
+    record.affiliation_text = region or None
+    if trusted and ids and region:
+        record.warnings.append(f"affiliations could not be split among {len(ids)} authors: kept whole")
 
 def _align_in_spelling(joined: str, spelling: str, title: str) -> tuple[list[str], list[int | None], int] | None:
     """Align the author list in `spelling`, right after the title if possible."""
@@ -286,10 +290,6 @@ def _align_in_spelling(joined: str, spelling: str, title: str) -> tuple[list[str
         at = spelling.find(first, at + 1)
     for start in starts:
         aligned = boundaries.align_names(joined, spelling, start)
-        if aligned is None:
-            continue
-        names, numbers, end = aligned
-        expected = max((n for n in numbers if n is not None), default=-1) + 1
-        numbers[-1], end = boundaries.last_number(spelling, end, expected)
-        return names, numbers, end
+        if aligned is not None:
+            return aligned
     return None

@@ -1,0 +1,35 @@
+"""Shared paths and helpers for the test suite."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "seeds" / "000_22e798dbd43e04c0.txt"
+REFERENCE_ID = "doaj-art-97ba4ac5d1b34a089f0a13af6f6e6832"
+FIXTURE_SEEDS = ROOT / "tests" / "fixtures" / "seeds"
+SHARED_DATA = ROOT.parent / "shared" / "data" / "raw"
+
+
+@pytest.fixture
+def seed_dir(tmp_path: Path) -> Path:
+    """A folder holding the reference record and the fixture records."""
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    shutil.copy(REFERENCE, folder)
+    for path in FIXTURE_SEEDS.glob("*.txt"):
+        shutil.copy(path, folder)
+    return folder
+
+
+@pytest.fixture
+def built_index(seed_dir: Path, tmp_path: Path) -> Path:
+    from recsearch.index import build_index
+
+    root = tmp_path / "index"
+    report = build_index([seed_dir], root)
+    assert not report.failed, report.failed
+    return root
