@@ -28,13 +28,14 @@ def join_values(values) -> str:
 
 @lru_cache(maxsize=200_000)
 def fold_token(text: str) -> tuple[str, ...]:
-    """Transliterate one token to ASCII with unidecode.
+    """Case-fold and transliterate one token to ASCII with unidecode.
 
     A word may become several (`北京` → `bei`, `jing`); apostrophes that
     transliteration adds (`Ульяновск` → `Ul'ianovsk`) are dropped. A query
     term with wildcards is folded but never split.
     """
-    folded = unidecode(text)
+    # Case-fold first: unidecode treats cases of one letter differently (Ξ→Ks, ξ→x).
+    folded = unidecode(text.casefold())
     if not _WORD_ONLY.fullmatch(text):
         return (folded,)
     return tuple(_ALNUM_RUN.findall(folded.replace("'", "")))

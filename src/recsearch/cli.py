@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -43,7 +44,21 @@ def _fail(message: str, code: int = 1):
     raise typer.Exit(code)
 
 
+def _reports_errors(command):
+    """Turn our errors into a one-line message and their exit code."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except RecsearchError as exc:
+            _fail(str(exc), exc.exit_code)
+
+    return run
+
+
 @app.command("index")
+@_reports_errors
 def index_command(
     paths: Annotated[
         Optional[list[Path]],
@@ -109,6 +124,7 @@ def _clip(text: str | None, width: int) -> str:
 
 
 @app.command("search")
+@_reports_errors
 def search_command(
     query: Annotated[list[str], typer.Argument(help="Query in Whoosh syntax, e.g. 'author:\"perez martinez\" year:[2019 TO 2023]'.")],
     index_dir: IndexDir = Path("index"),
@@ -149,6 +165,7 @@ def _wrap(label: str, text: str, width: int) -> str:
 
 
 @app.command("show")
+@_reports_errors
 def show_command(
     record_id: Annotated[str, typer.Argument(metavar="ID", help="Record id, as shown by `search --json` or `show`.")],
     index_dir: IndexDir = Path("index"),
@@ -188,6 +205,7 @@ def show_command(
 
 
 @app.command("stats")
+@_reports_errors
 def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = False) -> None:
     """Records, distinct authors, years, size and last build of the index."""
     from dataclasses import asdict
@@ -215,9 +233,6 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
 def main() -> None:
     try:
         app()
-    except RecsearchError as exc:
-        _say(f"recsearch: {exc}")
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         _say("recsearch: interrupted")
         sys.exit(130)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -173,8 +174,7 @@ def build_index(
     files = list(iter_record_files(sources))
     try:
         root.mkdir(parents=True, exist_ok=True)
-        gen = root / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
-        gen.mkdir()
+        gen = Path(tempfile.mkdtemp(prefix=f"gen-{time.strftime('%Y%m%dT%H%M%S')}-", dir=root))
     except OSError as exc:
         raise IndexAccessError(f"cannot write the index at {root}: {exc.strerror or exc}") from None
     seen: dict[str, str] = {}
