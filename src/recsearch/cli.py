@@ -145,17 +145,22 @@ def search_command(
     if not result.hits:
         _say(f"No records match {text!r}.")
         return
-    on_terminal = sys.stdout.isatty()
+    headers = ["#", "Year", "First author", "Title", "Journal"]
     rows = [[n, h.year or "", _first_author(h.authors), h.title, h.journal or ""] for n, h in enumerate(result.hits, 1)]
-    if on_terminal:
+    table = tabulate(rows, headers=headers, tablefmt="simple")
+    if sys.stdout.isatty():
+        # Fit the terminal: clip author and journal, then give the title what is left.
         width = shutil.get_terminal_size((100, 24)).columns
         for row in rows:
             row[2], row[4] = _clip(row[2], 28), _clip(row[4], 24)
-        fixed = max(len(str(len(rows))), 1) + 4 + max(len(r[2]) for r in rows) + max(len(r[4]) for r in rows)
-        title_width = max(width - fixed - 2 * 4 - 1, 20)
-        for row in rows:
-            row[3] = _clip(row[3], title_width)
-    typer.echo(tabulate(rows, headers=["#", "Year", "First author", "Title", "Journal"], tablefmt="simple"))
+        table = tabulate(rows, headers=headers, tablefmt="simple")
+        excess = max(len(line) for line in table.splitlines()) - width
+        if excess > 0:
+            longest = max(len(row[3]) for row in rows)
+            for row in rows:
+                row[3] = _clip(row[3], max(longest - excess, 20))
+            table = tabulate(rows, headers=headers, tablefmt="simple")
+    typer.echo(table)
     if result.total > len(result.hits):
         _say(f"{len(result.hits)} of {result.total} hits shown; more with --limit.")
 
