@@ -126,7 +126,7 @@ def _clip(text: str | None, width: int) -> str:
 @app.command("search")
 @_reports_errors
 def search_command(
-    query: Annotated[list[str], typer.Argument(help="Query in Whoosh syntax, e.g. 'author:\"perez martinez\" year:[2019 TO 2023]'.")],
+    query: Annotated[list[str], typer.Argument(metavar="QUERY...", help="Query in Whoosh syntax, e.g. 'author:\"perez martinez\" year:[2019 TO 2023]'.")],
     index_dir: IndexDir = Path("index"),
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many hits to show (at most 1000).")] = 10,
     json_out: JsonFlag = False,
