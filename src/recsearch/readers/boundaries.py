@@ -183,15 +183,38 @@ def _ends_address(text: str, k: int) -> bool:
     return False
 
 
+def _word_before(text: str, k: int) -> str:
+    start = k
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    return text[start:k]
+
+
+def _seam(text: str, k: int) -> bool:
+    """A visible seam between two addresses: `MadridHospital`, `Inc.)Dept`,
+    `USA.Department`, but not `McGowan` (too short a word before it)."""
+    a, b = text[k - 1], text[k]
+    if not b.isupper():
+        return False
+    if a == ")":
+        return True
+    if a == ".":
+        return k >= 2 and text[k - 2].isalnum()
+    if a.islower():
+        word = _word_before(text, k)
+        return len(word) >= 3 or word.isupper()
+    return False
+
+
 def affiliation_cuts(text: str) -> tuple[set[int], set[int]]:
     """Candidate cut positions: (strong: right after a country or
-    `Corresponding author`, weak: a lower-case letter or `)` directly before
-    an upper-case one)."""
+    `Corresponding author`, with or without a full stop; weak: any other
+    visible seam, see `_seam`)."""
     strong: set[int] = set()
     weak: set[int] = set()
     for k in range(1, len(text)):
         a, b = text[k - 1], text[k]
-        if (a.islower() or a == ")") and b.isupper():
+        if _seam(text, k):
             weak.add(k)
         if not a.isalpha() and a not in ".)":
             continue
@@ -200,10 +223,10 @@ def affiliation_cuts(text: str) -> tuple[set[int], set[int]]:
         elif b.isupper():
             # `USAPrecision` cuts after USA, not after US (`A;` starts no
             # word); `USACNIO` is left alone, since `US|ACNIO` fits as well.
-            fits = a.islower() or (k + 1 < len(text) and text[k + 1].islower())
+            fits = a.islower() or a == "." or (k + 1 < len(text) and text[k + 1].islower())
         else:
             fits = False
-        if fits and _ends_address(text, k):
+        if fits and (_ends_address(text, k) or (a == "." and _ends_address(text, k - 1))):
             strong.add(k)
     return strong, weak
 
