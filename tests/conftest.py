@@ -27,9 +27,9 @@ def seed_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def built_index(seed_dir: Path, tmp_path: Path) -> Path:
-    from recsearch.index import build_index
+    from recsearch.build import update_index
 
     root = tmp_path / "index"
-    report = build_index([seed_dir], root)
+    report = update_index([seed_dir], root)
     assert not report.failed, report.failed
     return root

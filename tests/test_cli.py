@@ -33,10 +33,11 @@ def test_index_summary_and_json(seed_dir, tmp_path):
     result = run("index", seed_dir, "--index", tmp_path / "ix", "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"indexed", "failed", "records", "seconds"}
-    assert data["indexed"] == data["records"] == 8 and data["failed"] == []
+    assert {"indexed", "failed", "records", "seconds", "added", "updated", "removed", "unchanged",
+            "conflicts"} <= set(data)
+    assert data["indexed"] == data["records"] == data["added"] == 8 and data["failed"] == []
     result = run("index", seed_dir, "--index", tmp_path / "ix")
-    assert "Indexed 8 records" in result.stdout
+    assert "0 added, 0 updated, 0 removed, 8 unchanged; 8 records" in result.stdout
 
 
 def test_index_reports_bad_files_and_exits_1(tmp_path):
@@ -47,7 +48,7 @@ def test_index_reports_bad_files_and_exits_1(tmp_path):
     result = run("index", folder, "--index", tmp_path / "ix")
     assert result.exit_code == 1
     assert f"{folder / 'empty.txt'}: empty file" in result.stderr
-    assert "Indexed 1 record" in result.stdout and "1 file failed" in result.stdout
+    assert "1 added" in result.stdout and "1 failed" in result.stdout
 
 
 def test_search_table(index_dir):

@@ -8,7 +8,9 @@ import pytest
 
 from conftest import REFERENCE, REFERENCE_ID
 from recsearch.errors import IndexAccessError, QueryError
-from recsearch.index import build_index, generation_path, index_stats
+from recsearch.build import update_index
+from recsearch.index import index_stats
+from recsearch.store import current_generation
 from recsearch.readers import read_seed_record
 from recsearch.search import RecordIndex
 
@@ -115,7 +117,7 @@ def test_bad_files_are_reported_and_good_ones_indexed(tmp_path):
     (folder / "empty.txt").write_bytes(b"")
     text = REFERENCE.read_text(encoding="utf-8")
     (folder / "cut.txt").write_text(text[: len(text) // 2], encoding="utf-8")
-    report = build_index([folder, tmp_path / "nowhere"], tmp_path / "index")
+    report = update_index([folder, tmp_path / "nowhere"], tmp_path / "index")
     assert report.indexed == 1
     failed = {f["file"].rsplit("/", 1)[-1]: f["error"] for f in report.failed}
     assert set(failed) == {"image.png", "empty.txt", "cut.txt", "nowhere"}
@@ -128,21 +130,21 @@ def test_duplicate_ids_are_reported_not_overwritten(tmp_path):
     folder.mkdir()
     shutil.copy(REFERENCE, folder / "a.txt")
     shutil.copy(REFERENCE, folder / "b.txt")
-    report = build_index([folder], tmp_path / "index")
+    report = update_index([folder], tmp_path / "index")
     assert report.indexed == 1
-    assert "duplicate record id" in report.failed[0]["error"] and "a.txt" in report.failed[0]["error"]
+    assert report.conflicts == [{"id": REFERENCE_ID, "files": [str(folder / "a.txt"), str(folder / "b.txt")]}]
 
 
 def test_interrupted_build_keeps_the_previous_index(built_index, seed_dir):
-    live = generation_path(built_index)
+    live = current_generation(built_index)
 
     def interrupt(done, total):
         if done == 3:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        build_index([seed_dir], built_index, progress=interrupt)
-    assert generation_path(built_index) == live
+        update_index([seed_dir], built_index, rebuild=True, progress=interrupt)
+    assert current_generation(built_index) == live
     assert sorted(p.name for p in built_index.glob("gen-*")) == [live.name]
     with RecordIndex(built_index) as ix:
         assert ix.search("natural killer").total == 1

@@ -62,19 +62,31 @@ def _reports_errors(command):
 def index_command(
     paths: Annotated[
         Optional[list[Path]],
-        typer.Argument(help="Record files or folders to index [default: seeds/]."),
+        typer.Argument(help="Record files or folders [default: those of the last run, else seeds/]."),
     ] = None,
     index_dir: IndexDir = Path("index"),
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild from scratch instead of updating.")] = False,
+    watch: Annotated[bool, typer.Option("--watch", help="Keep running; apply changes as files arrive.")] = False,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between checks with --watch.", min=0.2)] = 2.0,
     json_out: JsonFlag = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List reader warnings per file.")] = False,
 ) -> None:
-    """Build the index from record files (default: the seeds/ folder)."""
-    from .index import DEFAULT_SOURCE, build_index
+    """Bring the index up to date with the record files: adds new files, re-reads
+    changed ones, removes records of deleted ones (unchanged files are not read)."""
+    from .sources import DEFAULT_SOURCE
+    from .store import current_generation
 
-    if not paths:
-        if not Path(DEFAULT_SOURCE).is_dir():
-            _fail(f"no {DEFAULT_SOURCE}/ folder here: name the record files or folders to index", 2)
-        paths = [Path(DEFAULT_SOURCE)]
+    if not paths and current_generation(index_dir) is None and not Path(DEFAULT_SOURCE).is_dir():
+        _fail(f"no {DEFAULT_SOURCE}/ folder here: name the record files or folders to index", 2)
+    report = _run_update(paths or None, index_dir, rebuild, json_out, verbose)
+    if watch:
+        _watch(report.sources, index_dir, interval, json_out, verbose)
+    elif report.failed:
+        raise typer.Exit(1)
+
+
+def _run_update(paths, index_dir, rebuild, json_out, verbose):
+    from .build import update_index
 
     bar = None
 
@@ -87,29 +99,64 @@ def index_command(
 
     show_progress = sys.stderr.isatty() and not json_out
     try:
-        report = build_index(paths, index_dir, progress=progress if show_progress else None)
+        report = update_index(paths, index_dir, rebuild=rebuild, progress=progress if show_progress else None)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    _print_report(report, index_dir, json_out, verbose)
+    return report
 
+
+def _print_report(report, index_dir, json_out: bool, verbose: bool) -> None:
     if json_out:
-        _print_json(report.to_dict())
-    else:
-        for failure in report.failed:
-            _say(f"recsearch: {failure['file']}: {failure['error']}")
-        if verbose:
-            for item in report.warnings:
-                for warning in item["warnings"]:
-                    _say(f"recsearch: warning: {item['file']}: {warning}")
-        records = f"{report.indexed} record{'s' * (report.indexed != 1)}"
-        line = f"Indexed {records} into {index_dir} in {report.seconds:.1f} s"
-        if report.failed:
-            line += f"; {len(report.failed)} file{'s' * (len(report.failed) != 1)} failed (listed above)"
-        if report.warnings and not verbose:
-            line += f"; {len(report.warnings)} read with warnings (see --verbose)"
-        typer.echo(line)
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+        return
+    if report.reason:
+        _say(f"recsearch: rebuilt the whole index: {report.reason}")
+    for failure in report.failed:
+        _say(f"recsearch: {failure['file']}: {failure['error']}")
+    for conflict in report.conflicts:
+        kept, skipped = conflict["files"]
+        _say(f"recsearch: {skipped}: record id {conflict['id']} is already in {kept}; not indexed")
+    if verbose:
+        for item in report.warnings:
+            for warning in item["warnings"]:
+                _say(f"recsearch: warning: {item['file']}: {warning}")
+    counts = [f"{report.added} added", f"{report.updated} updated", f"{report.removed} removed",
+              f"{report.unchanged} unchanged"]
     if report.failed:
-        raise typer.Exit(1)
+        counts.append(f"{len(report.failed)} failed")
+    if report.conflicts:
+        counts.append(f"{len(report.conflicts)} conflicts")
+    what = "Rebuilt" if report.rebuilt else "Updated"
+    line = f"{what} {index_dir}: {', '.join(counts)}; {report.records} records in {report.seconds:.1f} s"
+    if report.warnings and not verbose:
+        line += f" ({len(report.warnings)} files read with warnings: --verbose)"
+    typer.echo(line)
+
+
+def _watch(sources, index_dir, interval: float, json_out: bool, verbose: bool) -> None:
+    """Poll the sources; update once a change has settled for one interval."""
+    import time
+
+    from .build import update_index
+    from .sources import scan_sources
+
+    _say(f"recsearch: watching {', '.join(sources)} (Ctrl-C to stop)")
+    applied = seen = scan_sources(sources).files
+    try:
+        while True:
+            time.sleep(interval)
+            now = scan_sources(sources).files
+            if now != applied and now == seen:
+                try:
+                    _print_report(update_index(sources, index_dir), index_dir, json_out, verbose)
+                    applied = now
+                except RecsearchError as exc:  # e.g. another run holds the lock: try again later
+                    _say(f"recsearch: {exc}")
+            seen = now
+    except KeyboardInterrupt:
+        _say("recsearch: stopped watching")
 
 
 def _first_author(names: list[str]) -> str:
@@ -221,6 +268,7 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
     if json_out:
         _print_json(asdict(stats))
         return
+    last = stats.last_run
     years = f"{stats.years[0]}–{stats.years[1]}" if stats.years else "none"
     rows = [
         ("Records", stats.records),
@@ -228,9 +276,14 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
         ("Years", years),
         ("Index size", f"{stats.size_bytes / 1e6:.1f} MB"),
         ("Location", stats.location),
-        ("Last build", stats.built_at or "unknown"),
+        ("Last change", stats.built_at or "unknown"),
         ("Sources", ", ".join(stats.sources) or "unknown"),
     ]
+    if last:
+        what = ", ".join(f"{last.get(k, 0)} {k}" for k in ("added", "updated", "removed", "unchanged"))
+        problems = f"; {len(last.get('failed', []))} failed, {len(last.get('conflicts', []))} conflicts"
+        kind = "rebuild" if last.get("rebuilt") else "update"
+        rows.append(("Last run", f"{last.get('finished_at', '?')} ({kind}): {what}{problems}"))
     for label, value in rows:
         typer.echo(f"{label + ':':<18}{value}")
 

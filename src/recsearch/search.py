@@ -13,7 +13,8 @@ from whoosh.analysis import STOP_WORDS
 from whoosh.qparser import syntax
 
 from .errors import QueryError
-from .index import DEFAULT_FIELDS, FIELD_ALIASES, open_index
+from .index import DEFAULT_FIELDS, FIELD_ALIASES
+from .store import open_index
 from .record import Record
 
 MAX_LIMIT = 1000

@@ -44,8 +44,13 @@ def read_seed_record(path: str | Path) -> Record:
         data = path.read_bytes()
     except OSError as exc:
         raise RecordError(str(path), f"cannot read file: {exc.strerror or exc}") from None
-    text, warning = decode_record_bytes(data, str(path))
-    record = parse_seed_text(text, source=str(path))
+    return read_seed_bytes(data, str(path))
+
+
+def read_seed_bytes(data: bytes, source: str) -> Record:
+    """Read the bytes of a seed record file."""
+    text, warning = decode_record_bytes(data, source)
+    record = parse_seed_text(text, source=source)
     if warning:
         record.warnings.insert(0, warning)
     return record

@@ -1,0 +1,213 @@
+"""Bring the index in line with the source files: incremental by default.
+
+Each run compares the files under the sources with the manifest of the live
+index: new files are read and added, changed files (size or mtime differ,
+then the content hash) re-read, files gone have their records removed, and
+unchanged files are not read at all. Records are keyed by id; an id already
+held by another file is a conflict, reported with both file names.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import store
+from .index import build_schema, record_document
+from .sources import DEFAULT_SOURCE, display_path, file_sha256, read_source, scan_sources
+from .store import FileState, Manifest
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BuildReport:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    failed: list[dict] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+    records: int = 0
+    seconds: float = 0.0
+    rebuilt: bool = False
+    reason: str | None = None  # why a full rebuild happened, if not asked for
+    sources: list[str] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+
+    @property
+    def indexed(self) -> int:
+        return self.added + self.updated
+
+    def to_dict(self) -> dict:
+        return {
+            "indexed": self.indexed, "failed": self.failed, "records": self.records,
+            "seconds": round(self.seconds, 3), "added": self.added, "updated": self.updated,
+            "removed": self.removed, "unchanged": self.unchanged, "conflicts": self.conflicts,
+            "rebuilt": self.rebuilt,
+        }
+
+
+def update_index(
+    sources: Iterable[str | Path] | None,
+    root: str | Path,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    lock_timeout: float = 5.0,
+) -> BuildReport:
+    """Update (or with `rebuild`, rebuild) the index at `root` from `sources`.
+
+    `sources` None means the sources of the last run (or `seeds/`). Files that
+    cannot be read are reported in the result, never raised.
+    """
+    started = time.monotonic()
+    root = Path(root)
+    report = BuildReport(rebuilt=rebuild)
+    with store.IndexLock(root, lock_timeout):
+        store.drop_abandoned_generations(root)
+        ix, old = None, None
+        gen = store.current_generation(root)
+        if gen is not None and not rebuild:
+            ix, old, report.reason = _open_live(gen)
+        if sources is None:
+            sources = old.sources if old and old.sources else [DEFAULT_SOURCE]
+        report.sources = [str(Path(s).absolute()) for s in sources]
+        if old is not None:
+            _sync(ix, gen, old, report, progress)
+        else:
+            report.rebuilt = True
+            gen = store.create_generation(root)
+            try:
+                ix = store.DurableFileStorage(str(gen)).create_index(build_schema())
+                _sync(ix, gen, Manifest(), report, progress)
+                store.make_current(root, gen)
+            except BaseException:
+                shutil.rmtree(gen, ignore_errors=True)
+                raise
+        report.records = ix.doc_count()
+        report.seconds = time.monotonic() - started
+        last_run = {"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **report.to_dict()}
+        store.write_atomically(root / store.LAST_RUN, _json(last_run))
+    return report
+
+
+def _json(data) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=False, indent=1)
+
+
+def _open_live(gen: Path):
+    """The live index and its manifest, or (None, None, why it must be rebuilt)."""
+    try:
+        ix = store.open_whoosh(gen, writable=True)
+        manifest = store.load_manifest(gen, ix.latest_generation())
+    except Exception as exc:  # a damaged index is rebuilt, not fatal
+        return None, None, f"the index could not be opened ({exc})"
+    if manifest is None:
+        return None, None, "the index has no record of its source files"
+    if manifest.version != store.FORMAT_VERSION:
+        return None, None, "the index was built by another version of recsearch"
+    return ix, manifest, None
+
+
+def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress | None) -> None:
+    scan = scan_sources(report.sources)
+    report.failed += [{"file": given, "error": problem} for given, problem in scan.problems]
+    current = scan.files
+
+    def changed(path: str) -> bool:
+        state = old.files.get(path)
+        return state is None or (state.size, state.mtime_ns) != current[path]
+
+    reread = {p for p in current if changed(p)}
+    gone = {p for p in old.files if p not in current}
+    # Ids held by files that stay as they are; the rest are up for grabs.
+    owner = {i: p for p, s in old.files.items() if p not in reread | gone for i in s.ids}
+    # A file that lost a conflict is read again once the winner lets go of the id.
+    while True:
+        retry = {p for p, s in old.files.items()
+                 if p in current and p not in reread and any(i not in owner for i in s.conflicts)}
+        if not retry:
+            break
+        reread |= retry
+        owner = {i: p for i, p in owner.items() if p not in retry}
+    in_index = {i for s in old.files.values() for i in s.ids}
+
+    files = dict(old.files)
+    for path in gone:
+        del files[path]
+    dirty = bool(reread or gone)
+    # Files touched but not changed keep their ids without being parsed.
+    for path in sorted(p for p in reread if p in old.files and not old.files[p].conflicts):
+        state = old.files[path]
+        if file_sha256(path) == state.sha256:
+            reread.discard(path)
+            files[path] = FileState(*current[path], state.sha256, state.ids)
+            owner.update({i: path for i in state.ids})
+            report.unchanged += len(state.ids)
+    # Then files the index knows, so that they keep their ids against new ones.
+    order = sorted(reread, key=lambda p: (p not in old.files, p))
+    writer = None
+    try:
+        for done, path in enumerate(order, 1):
+            shown = display_path(path)
+            source = read_source(path, shown)
+            if source.error:
+                report.failed.append({"file": shown, "error": source.error})
+                files.pop(path, None)
+            else:
+                ids, conflicts = [], []
+                for record in source.records:
+                    if record.id in owner:
+                        conflicts.append(record.id)
+                        report.conflicts.append({"id": record.id, "files": [display_path(owner[record.id]), shown]})
+                        continue
+                    owner[record.id] = path
+                    ids.append(record.id)
+                    if writer is None:
+                        writer = ix.writer(limitmb=256)
+                    if record.id in in_index:
+                        writer.update_document(**record_document(record))
+                        report.updated += 1
+                    else:
+                        writer.add_document(**record_document(record))
+                        report.added += 1
+                    if record.warnings:
+                        report.warnings.append({"file": shown, "warnings": record.warnings})
+                files[path] = FileState(*current[path], source.sha256, ids, conflicts)
+            if progress:
+                progress(done, len(order))
+
+        for path, state in old.files.items():
+            if path not in reread and path not in gone and files[path] is state:
+                report.unchanged += len(state.ids)
+                report.conflicts += [{"id": i, "files": [display_path(owner[i]), display_path(path)]}
+                                     for i in state.conflicts if i in owner]
+        removed = in_index - set(owner)
+        if removed and writer is None:
+            writer = ix.writer(limitmb=256)
+        for record_id in removed:
+            writer.delete_by_term("id", record_id)
+        report.removed = len(removed)
+
+        manifest = Manifest(sources=report.sources, files=dict(sorted(files.items())), built_at=old.built_at)
+        if writer is not None or not old.files:
+            manifest.built_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        if writer is not None:
+            # The manifest of the coming Whoosh generation goes first; the commit
+            # (Whoosh renaming its table of contents) makes both live at once.
+            store.write_atomically(store.manifest_path(gen, writer.generation), manifest.to_json())
+            writer.commit()
+            writer = None
+            store.prune_manifests(gen, ix.latest_generation())
+        elif dirty or not old.files:
+            store.write_atomically(store.manifest_path(gen, ix.latest_generation()), manifest.to_json())
+    except BaseException:
+        if writer is not None:
+            writer.cancel()
+        raise

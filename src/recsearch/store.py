@@ -1,0 +1,244 @@
+"""The index directory on disk: generations, the manifest, the writer's lock.
+
+    index/
+      CURRENT            names the live generation folder (replaced atomically)
+      LOCK               held (flock) by the one `recsearch index` run writing
+      last-run.json      what the last run did, for `recsearch stats`
+      gen-…/             a Whoosh index, plus manifest-<N>.json: the source
+                         files behind Whoosh generation N
+
+A rebuild writes a new generation and switches CURRENT to it when complete.
+An incremental run commits into the live generation: the manifest for the
+next Whoosh generation is written first, and Whoosh's own commit (its table
+of contents renamed into place) makes both current at once. Interrupted at
+any point, the previous generation and its manifest are what readers see.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh.filedb.filestore import FileStorage
+
+from .errors import IndexAccessError
+
+CURRENT = "CURRENT"
+LOCK = "LOCK"
+LAST_RUN = "last-run.json"
+MANIFEST_PREFIX = "manifest-"
+# Bump when the schema or analysis changes: older indexes are rebuilt.
+FORMAT_VERSION = 1
+
+
+class DurableFileStorage(FileStorage):
+    """Whoosh file storage that flushes every file to disk before Whoosh
+    renames its table of contents into place, so that a power loss cannot
+    leave a committed index pointing at unwritten segment data."""
+
+    def rename_file(self, oldname, newname, safe=False):
+        if newname.endswith(".toc"):
+            for name in os.listdir(self.folder):
+                fsync_path(os.path.join(self.folder, name))
+        super().rename_file(oldname, newname, safe)
+        fsync_path(self.folder)
+
+
+def fsync_path(path: str | Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write a file so that readers see the old or the new content, never a part."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    fsync_path(path.parent)
+
+
+@dataclass
+class FileState:
+    """What the index holds from one source file."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+    ids: list[str]
+    conflicts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Manifest:
+    sources: list[str] = field(default_factory=list)
+    files: dict[str, FileState] = field(default_factory=dict)
+    built_at: str | None = None
+    version: int = FORMAT_VERSION
+
+    def to_json(self) -> str:
+        files = {p: [f.size, f.mtime_ns, f.sha256, f.ids, f.conflicts] for p, f in self.files.items()}
+        return json.dumps({"version": self.version, "built_at": self.built_at, "sources": self.sources,
+                           "files": files}, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        files = {p: FileState(*v) for p, v in data["files"].items()}
+        return cls(sources=data["sources"], files=files, built_at=data.get("built_at"), version=data["version"])
+
+
+def current_generation(root: Path) -> Path | None:
+    try:
+        name = (root / CURRENT).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    gen = root / name
+    return gen if name.startswith("gen-") and gen.is_dir() else None
+
+
+def create_generation(root: Path) -> Path:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        # Names sort by creation time: see drop_abandoned_generations.
+        return Path(tempfile.mkdtemp(prefix=f"gen-{time.time_ns()}-", dir=root))
+    except OSError as exc:
+        raise IndexAccessError(f"cannot write the index at {root}: {exc.strerror or exc}") from None
+
+
+def make_current(root: Path, gen: Path) -> None:
+    """Point CURRENT at `gen` atomically; drop generations older than the previous one."""
+    previous = current_generation(root)
+    write_atomically(root / CURRENT, gen.name)
+    # Keep the previous generation: a search that opened it may still be reading.
+    keep = {gen.name, previous.name if previous else None}
+    for old in root.glob("gen-*"):
+        if old.name not in keep and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def drop_abandoned_generations(root: Path) -> None:
+    """Delete generations newer than the live one: rebuilds that were killed.
+
+    Call with the index lock held, so that no rebuild is writing them.
+    """
+    live = current_generation(root)
+    for gen in root.glob("gen-*"):
+        if gen.is_dir() and (live is None or gen.name > live.name):
+            shutil.rmtree(gen, ignore_errors=True)
+
+
+def open_whoosh(gen: Path, writable: bool = False):
+    """Open the Whoosh index in a generation folder (durable storage for writers)."""
+    storage = DurableFileStorage(str(gen)) if writable else FileStorage(str(gen), readonly=True)
+    return storage.open_index()
+
+
+def open_index(root: str | Path, attempts: int = 3):
+    """Open the live index for reading, or raise IndexAccessError saying what to do."""
+    root = Path(root)
+    for attempt in range(attempts):
+        gen = current_generation(root)
+        if gen is None:
+            raise IndexAccessError(f"no index at {root}: build one with `recsearch index`")
+        try:
+            ix = open_whoosh(gen)
+            ix.reader().close()  # opens every segment now, not mid-search
+            return ix
+        except Exception as exc:  # Whoosh raises many kinds on damaged or vanishing files
+            # A writer may have just replaced the files we were opening: retry.
+            if attempt + 1 == attempts:
+                raise IndexAccessError(
+                    f"index at {root} cannot be opened ({exc}): rebuild it with `recsearch index --rebuild`"
+                ) from None
+            time.sleep(0.05)
+
+
+def manifest_path(gen: Path, whoosh_generation: int) -> Path:
+    return gen / f"{MANIFEST_PREFIX}{whoosh_generation}.json"
+
+
+def load_manifest(gen: Path, whoosh_generation: int) -> Manifest | None:
+    try:
+        return Manifest.from_json(manifest_path(gen, whoosh_generation).read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def prune_manifests(gen: Path, keep: int) -> None:
+    for path in gen.glob(f"{MANIFEST_PREFIX}*.json"):
+        if path.name != manifest_path(gen, keep).name:
+            path.unlink(missing_ok=True)
+
+
+def read_last_run(root: Path) -> dict:
+    try:
+        return json.loads((root / LAST_RUN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+class IndexLock:
+    """The single-writer lock of an index directory.
+
+    An flock on `LOCK`: the kernel drops it when its holder dies, so a lock
+    left by a killed run never blocks the next one.
+    """
+
+    def __init__(self, root: Path, timeout: float = 5.0):
+        self.path = root / LOCK
+        self.timeout = timeout
+        self._fd: int | None = None
+
+    def __enter__(self) -> IndexLock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise IndexAccessError(f"cannot write the index at {self.path.parent}: {exc.strerror or exc}") from None
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
+                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
+                    os.close(fd)
+                    raise IndexAccessError(
+                        f"another `recsearch index` is updating {self.path.parent} ({holder}); "
+                        f"it holds the lock {self.path}: try again when it has finished"
+                    ) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,240 @@
+"""Incremental, crash-safe index maintenance."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from recsearch import build
+from recsearch.build import update_index
+from recsearch.errors import IndexAccessError
+from recsearch.readers import read_seed_record
+from recsearch.record import Author, Record
+from recsearch.render import render_seed_record
+from recsearch.search import RecordIndex
+from recsearch.store import IndexLock, current_generation, open_index
+
+
+def make_record(n: int, title: str | None = None) -> Record:
+    return Record(
+        id=f"doaj-art-{n:032x}",
+        title=title or f"Seedling survival study number {n}",
+        summary=f"Plots of study {n} compare scarified and untreated soil over five growing seasons.",
+        authors=[Author(f"Åsa Lindqvist-{n}", f"Forest Faculty {n}, Umeå, Sweden"), Author("Pedro Núñez")],
+        subjects=["Forestry", "Soil science"],
+        journal="Silva Fennica", year=2000 + n % 25, date=f"{2000 + n % 25}-01-01", language="English",
+    )
+
+
+def write(folder: Path, name: str, record: Record) -> Path:
+    path = folder / name
+    path.write_text(render_seed_record(record), encoding="utf-8")
+    return path
+
+
+def index_ids(root: Path) -> set[str]:
+    ix = open_index(root)
+    with ix.searcher() as searcher:
+        return {doc["id"] for doc in searcher.all_stored_fields()}
+
+
+def folder_ids(folder: Path) -> set[str]:
+    return {read_seed_record(p).id for p in folder.iterdir()}
+
+
+@pytest.fixture
+def folder(tmp_path):
+    path = tmp_path / "records"
+    path.mkdir()
+    for n in range(5):
+        write(path, f"{n:03d}.txt", make_record(n))
+    return path
+
+
+@pytest.fixture
+def parse_count(monkeypatch):
+    calls = []
+    real = build.read_source
+    monkeypatch.setattr(build, "read_source", lambda path, shown: calls.append(path) or real(path, shown))
+    return calls
+
+
+def test_add_change_delete_rename(folder, tmp_path, parse_count):
+    root = tmp_path / "index"
+    first = update_index([folder], root)
+    assert (first.added, first.updated, first.removed, first.unchanged, first.rebuilt) == (5, 0, 0, 0, True)
+
+    write(folder, "005.txt", make_record(5))
+    write(folder, "006.txt", make_record(6))
+    write(folder, "001.txt", make_record(1, title="Scarification revisited after ten winters"))
+    (folder / "002.txt").unlink()
+    (folder / "003.txt").rename(folder / "renamed.txt")
+    parse_count.clear()
+    report = update_index([folder], root)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (2, 2, 1, 2)
+    assert report.failed == [] and report.conflicts == [] and not report.rebuilt
+    assert len(parse_count) == 4  # 005, 006, 001, renamed: not 000 or 004
+    assert index_ids(root) == folder_ids(folder) and report.records == 6
+    with RecordIndex(root) as ix:
+        assert [h.id for h in ix.search("scarification winters").hits] == [make_record(1).id]
+        assert ix.search("title:seedling title:number title:2").total == 0
+        assert ix.get(make_record(3).id).source.endswith("renamed.txt")
+
+
+def test_nothing_changed_reads_nothing(folder, tmp_path, parse_count):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    parse_count.clear()
+    os.utime(folder / "001.txt")  # touched, same content
+    report = update_index([folder], root)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, 5)
+    assert parse_count == []
+    again = update_index(None, root)  # the sources of the last run
+    assert again.unchanged == 5 and again.sources == [str(folder)]
+
+
+def test_same_id_in_two_files_is_a_conflict_until_resolved(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    shutil.copy(folder / "001.txt", folder / "zzz-copy.txt")
+    report = update_index([folder], root)
+    conflict = {"id": make_record(1).id, "files": [str(folder / "001.txt"), str(folder / "zzz-copy.txt")]}
+    assert report.conflicts == [conflict] and report.added == 0
+    # Reported again on the next run, though nothing changed.
+    assert update_index([folder], root).conflicts == [conflict]
+    # The owner goes: the copy takes over the id.
+    (folder / "001.txt").unlink()
+    report = update_index([folder], root)
+    assert report.conflicts == [] and (report.updated, report.removed) == (1, 0)
+    with RecordIndex(root) as ix:
+        assert ix.get(make_record(1).id).source.endswith("zzz-copy.txt")
+
+
+def test_new_file_cannot_take_an_id_from_a_known_file(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    write(folder, "000-early.txt", make_record(4, title="An impostor sorted first"))
+    report = update_index([folder], root)
+    assert report.conflicts[0]["files"] == [str(folder / "004.txt"), str(folder / "000-early.txt")]
+    with RecordIndex(root) as ix:
+        assert ix.get(make_record(4).id).title == make_record(4).title
+
+
+def test_broken_file_is_reported_then_picked_up_when_fixed(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    (folder / "001.txt").write_text("cut off")
+    report = update_index([folder], root)
+    assert report.removed == 1 and report.failed[0]["file"] == str(folder / "001.txt")
+    assert update_index([folder], root).failed  # still reported
+    write(folder, "001.txt", make_record(1))
+    report = update_index([folder], root)
+    assert report.added == 1 and report.failed == [] and index_ids(root) == folder_ids(folder)
+
+
+def test_rebuild_and_stale_format_rebuild(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    old_gen = current_generation(root)
+    report = update_index([folder], root, rebuild=True)
+    assert report.rebuilt and report.added == 5 and current_generation(root) != old_gen
+    for manifest in current_generation(root).glob("manifest-*.json"):
+        manifest.unlink()
+    report = update_index([folder], root)
+    assert report.rebuilt and "no record of its source files" in report.reason
+    assert index_ids(root) == folder_ids(folder)
+
+
+def test_searches_keep_working_while_the_index_changes(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    reader = RecordIndex(root)
+    assert reader.search("seedling").total == 5
+    for n in range(5, 9):
+        write(folder, f"{n:03d}.txt", make_record(n))
+    update_index([folder], root)
+    update_index([folder], root, rebuild=True)
+    # An index opened before both runs still answers: the update committed into
+    # its generation; the rebuild left that generation in place for it.
+    assert reader.search("seedling").total == 9
+    with RecordIndex(root) as fresh:
+        assert fresh.search("seedling").total == 9
+    reader.close()
+
+
+def test_second_writer_waits_then_names_the_lock(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    with IndexLock(root):
+        started = time.monotonic()
+        with pytest.raises(IndexAccessError, match=r"another `recsearch index` is updating .*/index/LOCK"):
+            update_index([folder], root, lock_timeout=0.5)
+        assert time.monotonic() - started >= 0.5
+
+
+def test_lock_of_a_killed_process_is_not_stale(folder, tmp_path):
+    root = tmp_path / "index"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from recsearch.store import IndexLock\n"
+         "with IndexLock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)", str(root)],
+        stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    holder.kill()
+    holder.wait()
+    assert update_index([folder], root, lock_timeout=1).added == 5
+
+
+CHILD = """
+import sys
+from recsearch.build import update_index
+update_index([sys.argv[1]], sys.argv[2], rebuild=sys.argv[3] == "rebuild")
+print("done", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_killed_builds_never_break_the_index(tmp_path):
+    """Kill an update or rebuild at random points (24 trials): the index always
+    opens with the state before or after the run, and the next run completes it."""
+    rng = random.Random(20261125)
+    folder = tmp_path / "records"
+    folder.mkdir()
+    for n in range(150):
+        write(folder, f"{n:04d}.txt", make_record(n))
+    root = tmp_path / "index"
+    update_index([folder], root)
+    next_n = 150
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    for trial in range(24):
+        before = index_ids(root)
+        # A harvest arrives: new files, a changed one, a deleted one.
+        for _ in range(rng.randint(20, 120)):
+            write(folder, f"{next_n:04d}.txt", make_record(next_n))
+            next_n += 1
+        victim = rng.choice(sorted(folder.iterdir()))
+        victim.unlink()
+        changed = rng.choice(sorted(folder.iterdir()))
+        write(folder, changed.name, make_record(int(changed.stem), title=f"Revised in trial {trial}"))
+        after = folder_ids(folder)
+        mode = "rebuild" if trial % 3 == 0 else "update"
+        child = subprocess.Popen([sys.executable, "-c", CHILD, str(folder), str(root), mode],
+                                 env=env, stdout=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(0.2, 2.5))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        seen = index_ids(root)  # opens, whatever the moment of the kill
+        assert seen in (before, after), f"trial {trial} ({mode}): a state between two runs"
+        with RecordIndex(root) as ix:
+            assert ix.search("scarified").total == len(seen)
+        report = update_index([folder], root)
+        assert index_ids(root) == after and report.failed == []
+    assert len(list(root.glob("gen-*"))) <= 2
