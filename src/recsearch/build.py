@@ -21,6 +21,7 @@ from .sources import DEFAULT_SOURCE, display_path, file_sha256, read_source, sca
 from .store import FileState, Manifest
 
 Progress = Callable[[int, int], None]
+_WRITER_OPTIONS = {"limitmb": 256}
 
 
 @dataclass
@@ -170,7 +171,7 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
                     owner[record.id] = path
                     ids.append(record.id)
                     if writer is None:
-                        writer = ix.writer(limitmb=256)
+                        writer = ix.writer(**_WRITER_OPTIONS)
                     if record.id in in_index:
                         writer.update_document(**record_document(record))
                         report.updated += 1
@@ -190,7 +191,7 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
                                      for i in state.conflicts if i in owner]
         removed = in_index - set(owner)
         if removed and writer is None:
-            writer = ix.writer(limitmb=256)
+            writer = ix.writer(**_WRITER_OPTIONS)
         for record_id in removed:
             writer.delete_by_term("id", record_id)
         report.removed = len(removed)
