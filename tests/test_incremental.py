@@ -44,7 +44,7 @@ def write(folder: Path, name: str, record: Record) -> Path:
 def index_ids(root: Path) -> set[str]:
     ix = open_index(root)
     with ix.searcher() as searcher:
-        return {doc["id"] for doc in searcher.all_stored_fields()}
+        return {doc["id"] for doc in searcher.all_stored_fields() if "id" in doc}
 
 
 def folder_ids(folder: Path) -> set[str]:

@@ -16,7 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import store
-from .index import build_schema, record_document
+import json
+
+from .authors import name_id
+from .index import build_schema, name_document, record_document
 from .sources import DEFAULT_SOURCE, display_path, file_sha256, read_source, scan_sources
 from .store import FileState, Manifest
 
@@ -89,7 +92,6 @@ def update_index(
             except BaseException:
                 shutil.rmtree(gen, ignore_errors=True)
                 raise
-        report.records = ix.doc_count()
         report.seconds = time.monotonic() - started
         last_run = {"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **report.to_dict()}
         store.write_atomically(root / store.LAST_RUN, _json(last_run))
@@ -114,6 +116,43 @@ def _open_live(gen: Path):
     if manifest.version != store.FORMAT_VERSION:
         return None, None, "the index was built by another version of recsearch"
     return ix, manifest, None
+
+
+class _AuthorNames:
+    """Keeps one `kind:name` document per distinct author name in the index."""
+
+    def __init__(self, searcher):
+        self.before = searcher  # the index as it was before this run (None: empty)
+        self.added: set[int] = set()
+        self.written: set[str] = set()  # names of the records written this run
+        self.dropped: set[str] = set()  # names of the records replaced or removed
+        self.gone_ids: set[str] = set()
+
+    def record_written(self, record) -> None:
+        self.written.update(record.author_names)
+
+    def record_replaced(self, record_id: str) -> None:
+        """The record with this id, as the index held it, goes away."""
+        self.gone_ids.add(record_id)
+        stored = self.before.document(id=record_id) if self.before else None
+        if stored:
+            self.dropped.update(a["name"] for a in json.loads(stored["record"])["authors"])
+
+    def apply(self, writer) -> None:
+        from whoosh import query as wq
+
+        for name in self.written:
+            key = name_id(name)
+            number = int(key, 16)
+            if number in self.added or (self.before and self.before.document_number(name_id=key) is not None):
+                continue
+            self.added.add(number)
+            writer.add_document(**name_document(name))
+        for name in self.dropped - self.written:
+            key = name_id(name)
+            holders = self.before.search(wq.Term("author_id", key), limit=None)
+            if not {hit["id"] for hit in holders} - self.gone_ids:
+                writer.delete_by_term("name_id", key)
 
 
 def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress | None) -> None:
@@ -154,6 +193,8 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
     # Then files the index knows, so that they keep their ids against new ones.
     order = sorted(reread, key=lambda p: (p not in old.files, p))
     writer = None
+    before = ix.searcher() if old.files else None
+    names = _AuthorNames(before)
     try:
         for done, path in enumerate(order, 1):
             shown = display_path(path)
@@ -172,7 +213,9 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
                     ids.append(record.id)
                     if writer is None:
                         writer = ix.writer(**_WRITER_OPTIONS)
+                    names.record_written(record)
                     if record.id in in_index:
+                        names.record_replaced(record.id)
                         writer.update_document(**record_document(record))
                         report.updated += 1
                     else:
@@ -193,10 +236,14 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
         if removed and writer is None:
             writer = ix.writer(**_WRITER_OPTIONS)
         for record_id in removed:
+            names.record_replaced(record_id)
             writer.delete_by_term("id", record_id)
         report.removed = len(removed)
+        if writer is not None:
+            names.apply(writer)
 
         manifest = Manifest(sources=report.sources, files=dict(sorted(files.items())), built_at=old.built_at)
+        report.records = manifest.record_count
         if writer is not None or not old.files:
             manifest.built_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         if writer is not None:
@@ -212,3 +259,6 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
         if writer is not None:
             writer.cancel()
         raise
+    finally:
+        if before is not None:
+            before.close()

@@ -212,6 +212,51 @@ def search_command(
         _say(f"{len(result.hits)} of {result.total} hits shown; more with --limit.")
 
 
+@app.command("author")
+@_reports_errors
+def author_command(
+    name: Annotated[list[str], typer.Argument(metavar="NAME...", help="A name as you remember it: any order, initials, typos, no accents.")],
+    index_dir: IndexDir = Path("index"),
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many people to show.")] = 5,
+    records: Annotated[bool, typer.Option("--records/--no-records", help="List each person's records.")] = True,
+    explain: Annotated[bool, typer.Option("--explain", help="Say why name variants were grouped.")] = False,
+    json_out: JsonFlag = False,
+) -> None:
+    """Find an author by name, tolerant of accents, order, initials and typos."""
+    from tabulate import tabulate
+
+    from .search import RecordIndex
+
+    text = " ".join(name)
+    with RecordIndex(index_dir) as ix:
+        matches = ix.authors(text, limit=limit)
+    if json_out:
+        _print_json({"query": text, "matches": [m.to_dict() for m in matches]})
+        return
+    if not matches:
+        _say(f"No author names fit {text!r}.")
+        return
+    width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 10_000
+    out = []
+    for n, match in enumerate(matches, 1):
+        count = len(match.records)
+        out.append(f"{n}. {match.name}  (score {match.score:.0f}, {count} record{'s' * (count != 1)})")
+        if len(match.variants) > 1:
+            out.append(f"   variants: {'; '.join(match.variants)}")
+        for affiliation in match.affiliations[:5]:
+            out.append(f"   affiliation: {_clip(affiliation, width - 16)}")
+        if len(match.affiliations) > 5:
+            out.append(f"   … {len(match.affiliations) - 5} more affiliations (--json lists all)")
+        if explain:
+            out += [f"   grouped: {why}" for why in match.why] or ["   grouped: a single name variant"]
+        if records and match.record_details:
+            rows = [[d["year"] or "", d["id"], _clip(d["title"], max(width - 60, 30))] for d in match.record_details]
+            table = tabulate(rows, tablefmt="plain")
+            out += ["   " + line for line in table.splitlines()]
+        out.append("")
+    typer.echo("\n".join(out).rstrip())
+
+
 def _wrap(label: str, text: str, width: int) -> str:
     return textwrap.fill(text, width=width, initial_indent=f"{label:<11}", subsequent_indent=" " * 11)
 

@@ -10,7 +10,7 @@ from whoosh import fields
 
 from . import store
 from .analysis import join_values, name_analyzer, text_analyzer
-from .readers.boundaries import fold_key
+from .authors import name_id
 from .record import Record
 
 # Query field names users type, with the words they may type instead.
@@ -41,10 +41,21 @@ def build_schema() -> fields.Schema:
         date=fields.ID(),
         language=fields.TEXT(analyzer=names),
         url=fields.ID(),
-        author_key=fields.KEYWORD(scorable=False),
         source=fields.ID(stored=True),
         record=fields.STORED(),
+        # Records are `kind:record`; each distinct author name is a small
+        # `kind:name` document that author lookup searches (authors.py).
+        kind=fields.ID(),
+        author_id=fields.KEYWORD(scorable=False),
+        name_id=fields.ID(unique=True),
+        name=fields.STORED(),
+        name_words=fields.TEXT(analyzer=names, phrase=False),
     )
+
+
+def name_document(name: str) -> dict:
+    """The document of one distinct author name."""
+    return {"kind": "name", "name_id": name_id(name), "name": name, "name_words": name}
 
 
 def record_document(record: Record) -> dict:
@@ -63,7 +74,8 @@ def record_document(record: Record) -> dict:
         "date": record.date or "",
         "language": record.language or "",
         "url": record.url or "",
-        "author_key": " ".join(k for k in (fold_key(n) for n in record.author_names) if k),
+        "kind": "record",
+        "author_id": " ".join(name_id(n) for n in record.author_names),
         "source": record.source or "",
         "record": json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")),
     }
@@ -89,12 +101,13 @@ def index_stats(root: str | Path) -> IndexStats:
     ix = store.open_index(root)
     schema = ix.schema
     with ix.reader() as reader:
-        records = reader.doc_count()
-        authors = sum(1 for _ in reader.lexicon("author_key"))
+        live = reader.doc_count()  # skips deleted documents, unlike term counts
         years = [schema["year"].from_bytes(b) for b in schema["year"].sortable_terms(reader, "year")]
         generation = ix.latest_generation()
     gen = store.current_generation(root)
     manifest = store.load_manifest(gen, generation) if gen else None
+    records = manifest.record_count if manifest else live
+    authors = live - records  # the rest are one document per distinct author name
     size = sum(p.stat().st_size for p in gen.iterdir() if p.is_file()) if gen else 0
     return IndexStats(
         location=str(root.resolve()),

@@ -18,6 +18,7 @@ from .store import open_index
 from .record import Record
 
 MAX_LIMIT = 1000
+RECORDS = wq.Term("kind", "record")
 _FIELD_REF = re.compile(r"(?<![\w.])([A-Za-z_]\w*):(?!//)")
 _QUOTED = re.compile(r'"[^"]*"?')
 
@@ -43,7 +44,7 @@ class SearchResult:
 
 
 def searchable_fields(schema) -> list[str]:
-    hidden = {"record", "author_key", "source"}
+    hidden = {"record", "source", "kind", "author_id", "name_id", "name", "name_words"}
     return [name for name in schema.names() if name not in hidden]
 
 
@@ -138,9 +139,17 @@ class RecordIndex:
             raise QueryError("--limit must be at least 1")
         q = parse_query(text, self._ix.schema)
         with self._ix.searcher() as searcher:
-            results = searcher.search(q, limit=min(limit, MAX_LIMIT))
+            results = searcher.search(q, limit=min(limit, MAX_LIMIT), filter=RECORDS)
             hits = [_hit(r.fields(), r.score) for r in results]
             return SearchResult(query=text, total=len(results), hits=hits)
+
+    def authors(self, name: str, limit: int = 10):
+        """People whose names fit `name`, best first (see authors.lookup_authors)."""
+        from .authors import lookup_authors
+
+        if not name.strip():
+            raise QueryError("empty name: give a name to look up")
+        return lookup_authors(self._ix, name, limit=min(max(limit, 1), MAX_LIMIT))
 
     def get(self, record_id: str) -> Record | None:
         with self._ix.searcher() as searcher:

@@ -35,7 +35,7 @@ LOCK = "LOCK"
 LAST_RUN = "last-run.json"
 MANIFEST_PREFIX = "manifest-"
 # Bump when the schema or analysis changes: older indexes are rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class DurableFileStorage(FileStorage):
@@ -96,6 +96,10 @@ class Manifest:
     files: dict[str, FileState] = field(default_factory=dict)
     built_at: str | None = None
     version: int = FORMAT_VERSION
+
+    @property
+    def record_count(self) -> int:
+        return sum(len(f.ids) for f in self.files.values())
 
     def to_json(self) -> str:
         files = {p: [f.size, f.mtime_ns, f.sha256, f.ids, f.conflicts] for p, f in self.files.items()}

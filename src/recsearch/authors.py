@@ -1,0 +1,239 @@
+"""Fuzzy author lookup: name keys, name-aware similarity, variant clusters.
+
+Every distinct author name in the index is a small `name` document (see
+`index.name_document`). A lookup finds candidate names through Whoosh (fuzzy
+terms on the folded name words), re-ranks them with rapidfuzz and rules that
+know how names are written (initials, order, particles, compound surnames),
+then groups the variants of one person and gathers their records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import fuzz
+from unidecode import unidecode
+
+PARTICLES = frozenset("de da das do dos del della der den di du la le van von ten ter y e bin ibn al el".split())
+_SPLIT = re.compile(r"[^a-z0-9]+")
+_INITIALS = re.compile(r"^[A-Z]{1,3}$")
+
+
+def name_id(name: str) -> str:
+    """A stable key for one exact name string."""
+    return hashlib.blake2b(name.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def fold_words(text: str) -> list[str]:
+    return [w for w in _SPLIT.split(unidecode(text.casefold()).lower()) if w]
+
+
+@dataclass(frozen=True)
+class NameParts:
+    """A name as folded words: given names (initials as one letter) and family words."""
+
+    given: tuple[str, ...]
+    family: tuple[str, ...]
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return self.given + self.family
+
+
+@lru_cache(maxsize=100_000)
+def parse_name(name: str) -> NameParts:
+    """Split `Antonio Pérez-Martínez`, `Pérez-Martínez, Antonio`, `Perez-Martinez A`,
+    `A. J. Carcas`, `Rebeca Pérez de Diego`, `Ludwig van Beethoven`."""
+    name = " ".join(name.split())
+    if "," in name:
+        family, given = name.split(",", 1)
+        return NameParts(_given_words(given), tuple(fold_words(family)))
+    raw = name.split(" ")
+    if len(raw) > 1 and _INITIALS.match(raw[-1].replace(".", "")) and not _INITIALS.match(raw[0].replace(".", "")):
+        # `Perez-Martinez A`, `Pérez-Martínez AJ`: surname first, initials last.
+        return NameParts(tuple(raw[-1].replace(".", "").lower()), tuple(fold_words(" ".join(raw[:-1]))))
+    if len(raw) == 1:
+        return NameParts((), tuple(fold_words(name)))
+    # Family name: the last word, with the particles before it, and the word
+    # before those (`Pérez de Diego`) while a given name is left.
+    start = len(raw) - 1
+    while start > 1 and raw[start - 1].lower() in PARTICLES:
+        start -= 1
+    if start < len(raw) - 1 and start > 1:
+        start -= 1
+    return NameParts(_given_words(" ".join(raw[:start])), tuple(fold_words(" ".join(raw[start:]))))
+
+
+def _given_words(text: str) -> tuple[str, ...]:
+    words: list[str] = []
+    for word in text.replace(".", ". ").split():
+        bare = word.strip(".-")
+        if bare and _INITIALS.match(bare) and (word.endswith(".") or len(bare) > 1 and bare.isupper()):
+            words += list(bare.lower())  # `A.`, `AJ`
+        else:
+            words += fold_words(word)
+    return tuple(words)
+
+
+def _word_similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if len(a) == 1 or len(b) == 1:
+        return 0.9 if a[0] == b[0] else 0.0  # an initial fits a given name
+    return fuzz.ratio(a, b) / 100
+
+
+def name_similarity(query: NameParts, candidate: NameParts) -> float:
+    """How well a typed name fits a stored one, 0-100.
+
+    Word order is free (`Martinez, Antonio Perez`); every candidate word is
+    matched with the query word that fits it best (typos through rapidfuzz,
+    initials against given names). Family words weigh twice given words,
+    particles half; a candidate whose family name nothing fits scores low.
+    """
+    q_words = query.words
+    if not q_words or not candidate.words:
+        return 0.0
+    weights, scores = [], []
+    family_fit = 0.0
+    for role, words in (("given", candidate.given), ("family", candidate.family)):
+        for word in words:
+            best = max(_word_similarity(q, word) for q in q_words)
+            if role == "given" and len(word) == 1:
+                best = min(best, 0.9)
+            weight = 0.5 if word in PARTICLES else (2.0 if role == "family" else 1.0)
+            if role == "family" and word not in PARTICLES:
+                family_fit = max(family_fit, best)
+            weights.append(weight)
+            scores.append(weight * (best if best >= 0.75 else 0.0))
+    covered = sum(scores) / sum(weights)
+    # Every word the user typed should fit something; initials count less.
+    fits = [max(_word_similarity(q, c) for c in candidate.words) for q in q_words]
+    q_weights = [0.5 if len(q) == 1 else 1.0 for q in q_words]
+    typed = sum(w * (f if f >= 0.75 else 0.0) for w, f in zip(q_weights, fits)) / sum(q_weights)
+    score = 100 * (0.55 * covered + 0.45 * typed)
+    return round(score * (1.0 if family_fit >= 0.8 else 0.4), 2)
+
+
+def _given_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """`A.` ~ `Antonio`, `Antonio J.` ~ `Antonio José`, `Antonio` ~ `Antonio José`."""
+    if not a or not b:
+        return True
+    for x, y in zip(a, b):
+        if len(x) == 1 or len(y) == 1:
+            if x[0] != y[0]:
+                return False
+        elif fuzz.ratio(x, y) < 85:
+            return False
+    return True
+
+
+def same_person(a: NameParts, b: NameParts) -> str | None:
+    """Why two names are taken as one person, or None. Never on a shared surname alone."""
+    family_a = [w for w in a.family if w not in PARTICLES]
+    family_b = [w for w in b.family if w not in PARTICLES]
+    if not family_a or family_a != family_b and fuzz.ratio(" ".join(family_a), " ".join(family_b)) < 92:
+        return None
+    if not _given_compatible(a.given, b.given):
+        return None
+    if not a.given or not b.given:
+        return f"same surname '{' '.join(family_a)}', one has no given name"
+    initials = any(len(w) == 1 for w in a.given + b.given)
+    how = "initials fit the given names" if initials else "same given names"
+    return f"same surname '{' '.join(family_a)}', {how}"
+
+
+@dataclass
+class AuthorMatch:
+    """One person: the name variants seen, their records and affiliations."""
+
+    name: str
+    variants: list[str]
+    score: float
+    records: list[str] = field(default_factory=list)
+    affiliations: list[str] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)
+    record_details: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "variants": self.variants, "score": self.score,
+                "records": self.records, "affiliations": self.affiliations}
+
+
+def cluster_names(scored: list[tuple[str, float]]) -> list[tuple[list[str], float, list[str]]]:
+    """Group scored names into people: (names, best score, reasons), best first."""
+    clusters: list[tuple[list[str], float, list[str]]] = []
+    for name, score in sorted(scored, key=lambda x: -x[1]):
+        parts = parse_name(name)
+        for names, _, why in clusters:
+            reason = same_person(parse_name(names[0]), parts)
+            if reason and all(same_person(parse_name(n), parts) for n in names[1:]):
+                names.append(name)
+                why.append(f"{name} ~ {names[0]}: {reason}")
+                break
+        else:
+            clusters.append(([name], score, []))
+    return clusters
+
+
+def lookup_authors(ix, text: str, limit: int = 10, max_records: int = 50, candidates: int = 300) -> list[AuthorMatch]:
+    """Find the people whose names best fit `text` in an open Whoosh index."""
+    from whoosh import query as wq
+
+    query_parts = parse_name(text)
+    words = [w for w in query_parts.words if len(w) > 1 and w not in PARTICLES] or list(query_parts.words)
+    if not words:
+        return []
+    terms = []
+    for w in words:
+        if len(w) == 1:
+            continue
+        dist = 0 if len(w) <= 3 else (1 if len(w) <= 7 else 2)
+        terms.append(wq.FuzzyTerm("name_words", w, maxdist=dist, prefixlength=1 if len(w) > 4 else 0))
+        if len(w) >= 4:
+            terms.append(wq.Prefix("name_words", w))
+    if not terms:
+        return []
+    found: dict[str, float] = {}
+    with ix.searcher() as searcher:
+        for hit in searcher.search(wq.Or(terms), limit=candidates, filter=wq.Term("kind", "name")):
+            name = hit["name"]
+            score = name_similarity(query_parts, parse_name(name))
+            if score >= 45:
+                found[name] = score
+        matches = []
+        for names, score, why in cluster_names(list(found.items()))[:limit]:
+            matches.append(_gather(searcher, names, score, why, max_records))
+    matches.sort(key=lambda m: (-m.score, -len(m.records)))
+    return matches
+
+
+def _gather(searcher, names: list[str], score: float, why: list[str], max_records: int) -> AuthorMatch:
+    from whoosh import query as wq
+
+    ids = {name_id(n): n for n in names}
+    q = wq.Or([wq.Term("author_id", i) for i in ids])
+    affiliations: Counter[str] = Counter()
+    variants: Counter[str] = Counter()
+    records, details = [], []
+    for hit in searcher.search(q, limit=None, sortedby="year", reverse=True):
+        record = json.loads(hit["record"])
+        records.append(record["id"])
+        for author in record["authors"]:
+            if author["name"] in names:
+                variants[author["name"]] += 1
+                if author.get("affiliation"):
+                    affiliations[author["affiliation"]] += 1
+        if len(details) < max_records:
+            details.append({"id": record["id"], "year": record.get("year"), "title": record["title"]})
+    ordered = [n for n, _ in variants.most_common()] or names
+    # Shown as the most used variant that is written out in full (`Antonio
+    # Pérez-Martínez`, not `A. Pérez-Martínez` or `Pérez-Martínez, Antonio`).
+    full = [n for n in ordered if "," not in n and all(len(w) > 1 for w in parse_name(n).given)]
+    return AuthorMatch(name=(full or ordered)[0], variants=ordered, score=score, records=records,
+                       affiliations=[a for a, _ in affiliations.most_common()], why=why, record_details=details)
