@@ -84,7 +84,7 @@ def _word_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     if len(a) == 1 or len(b) == 1:
-        return 0.9 if a[0] == b[0] else 0.0  # an initial fits a given name
+        return 0.8 if a[0] == b[0] else 0.0  # an initial fits a given name, less than the name itself
     return fuzz.ratio(a, b) / 100
 
 
@@ -106,8 +106,9 @@ def name_similarity(query: NameParts, candidate: NameParts) -> float:
             best = max(_word_similarity(q, word) for q in q_words)
             if role == "given" and len(word) == 1:
                 best = min(best, 0.9)
-            weight = 0.5 if word in PARTICLES else (2.0 if role == "family" else 1.0)
-            if role == "family" and word not in PARTICLES:
+            particle = word in PARTICLES and role == "family" and word != words[-1]
+            weight = 0.5 if particle else (2.0 if role == "family" else 1.0)
+            if role == "family" and not particle:
                 family_fit = max(family_fit, best)
             weights.append(weight)
             scores.append(weight * (best if best >= 0.75 else 0.0))
@@ -135,8 +136,8 @@ def _given_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 def same_person(a: NameParts, b: NameParts) -> str | None:
     """Why two names are taken as one person, or None. Never on a shared surname alone."""
-    family_a = [w for w in a.family if w not in PARTICLES]
-    family_b = [w for w in b.family if w not in PARTICLES]
+    family_a = [w for w in a.family[:-1] if w not in PARTICLES] + list(a.family[-1:])
+    family_b = [w for w in b.family[:-1] if w not in PARTICLES] + list(b.family[-1:])
     if not family_a or family_a != family_b and fuzz.ratio(" ".join(family_a), " ".join(family_b)) < 92:
         return None
     if not _given_compatible(a.given, b.given):
@@ -186,14 +187,18 @@ def lookup_authors(ix, text: str, limit: int = 10, max_records: int = 50, candid
     from whoosh import query as wq
 
     query_parts = parse_name(text)
-    words = [w for w in query_parts.words if len(w) > 1 and w not in PARTICLES] or list(query_parts.words)
+    # Particles find too much alone, but a surname may look like one (`Das`).
+    last = query_parts.family[-1:]
+    words = [w for w in query_parts.words if len(w) > 1 and (w not in PARTICLES or (w,) == tuple(last))]
     if not words:
         return []
     terms = []
     for w in words:
         if len(w) == 1:
             continue
-        dist = 0 if len(w) <= 3 else (1 if len(w) <= 7 else 2)
+        # Edits allowed grow with the word; the first letter is taken as typed
+        # past four letters, which keeps the walk over the name lexicon short.
+        dist = 0 if len(w) <= 3 else (1 if len(w) <= 8 else 2)
         terms.append(wq.FuzzyTerm("name_words", w, maxdist=dist, prefixlength=1 if len(w) > 4 else 0))
         if len(w) >= 4:
             terms.append(wq.Prefix("name_words", w))
@@ -201,7 +206,8 @@ def lookup_authors(ix, text: str, limit: int = 10, max_records: int = 50, candid
         return []
     found: dict[str, float] = {}
     with ix.searcher() as searcher:
-        for hit in searcher.search(wq.Or(terms), limit=candidates, filter=wq.Term("kind", "name")):
+        # `name_words` exists only on name documents: no filter needed.
+        for hit in searcher.search(wq.Or(terms), limit=candidates):
             name = hit["name"]
             score = name_similarity(query_parts, parse_name(name))
             if score >= 45:

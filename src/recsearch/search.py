@@ -139,7 +139,9 @@ class RecordIndex:
             raise QueryError("--limit must be at least 1")
         q = parse_query(text, self._ix.schema)
         with self._ix.searcher() as searcher:
-            results = searcher.search(q, limit=min(limit, MAX_LIMIT), filter=RECORDS)
+            # An intersection, not a filter: Whoosh builds a filter's whole
+            # document set on every search.
+            results = searcher.search(wq.And([q, RECORDS]), limit=min(limit, MAX_LIMIT))
             hits = [_hit(r.fields(), r.score) for r in results]
             return SearchResult(query=text, total=len(results), hits=hits)
 
