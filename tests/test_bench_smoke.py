@@ -1,0 +1,26 @@
+"""The benchmark scripts keep working (tiny sizes; not a timing test)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT
+from recsearch.readers import read_seed_record
+
+
+def test_make_corpus_writes_readable_deterministic_records(tmp_path):
+    for folder in (tmp_path / "a", tmp_path / "b"):
+        subprocess.run([sys.executable, str(ROOT / "bench" / "make_corpus.py"), "25", str(folder)], check=True)
+    files = sorted((tmp_path / "a").rglob("*.txt"))
+    assert len(files) == 25
+    assert [f.read_bytes() for f in files] == [f.read_bytes() for f in sorted((tmp_path / "b").rglob("*.txt"))]
+    for path in files:
+        record = read_seed_record(path)
+        assert record.authors and record.title and 150 <= len(record.summary.split()) <= 330
+
+
+def test_incremental_benchmark_runs(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "incremental.py"), "--size", "30", "--added", "5",
+                           "--work", str(tmp_path), "--no-record"], capture_output=True, text=True, check=True)
+    assert "5 files added" in done.stdout and "nothing changed" in done.stdout
