@@ -9,6 +9,7 @@ held by another file is a conflict, reported with both file names.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -16,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import store
-import json
-
 from .authors import name_id
 from .index import build_schema, name_document, record_document
 from .sources import DEFAULT_SOURCE, display_path, file_sha256, read_source, scan_sources
@@ -94,14 +93,8 @@ def update_index(
                 raise
         report.seconds = time.monotonic() - started
         last_run = {"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **report.to_dict()}
-        store.write_atomically(root / store.LAST_RUN, _json(last_run))
+        store.write_atomically(root / store.LAST_RUN, json.dumps(last_run, ensure_ascii=False, indent=1))
     return report
-
-
-def _json(data) -> str:
-    import json
-
-    return json.dumps(data, ensure_ascii=False, indent=1)
 
 
 def _open_live(gen: Path):

@@ -14,8 +14,8 @@ from whoosh.qparser import syntax
 
 from .errors import QueryError
 from .index import DEFAULT_FIELDS, FIELD_ALIASES
-from .store import open_index
 from .record import Record
+from .store import open_index
 
 MAX_LIMIT = 1000
 RECORDS = wq.Term("kind", "record")
