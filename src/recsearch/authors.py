@@ -196,10 +196,16 @@ def lookup_authors(ix, text: str, limit: int = 10, max_records: int = 50, candid
     for w in words:
         if len(w) == 1:
             continue
-        # Edits allowed grow with the word; the first letter is taken as typed
-        # past four letters, which keeps the walk over the name lexicon short.
-        dist = 0 if len(w) <= 3 else (1 if len(w) <= 8 else 2)
-        terms.append(wq.FuzzyTerm("name_words", w, maxdist=dist, prefixlength=1 if len(w) > 4 else 0))
+        # Edits allowed grow with the word (a swap of two letters is two);
+        # the first letters are taken as typed, which keeps the walk over the
+        # name lexicon short.
+        if len(w) <= 3:
+            dist, prefix = 0, 0
+        elif len(w) <= 4:
+            dist, prefix = 1, 0
+        else:
+            dist, prefix = 2, (2 if len(w) <= 8 else 1)
+        terms.append(wq.FuzzyTerm("name_words", w, maxdist=dist, prefixlength=prefix))
         if len(w) >= 4:
             terms.append(wq.Prefix("name_words", w))
     if not terms:
