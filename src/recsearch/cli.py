@@ -131,7 +131,8 @@ def _print_report(report, index_dir, json_out: bool, verbose: bool) -> None:
     what = "Rebuilt" if report.rebuilt else "Updated"
     line = f"{what} {index_dir}: {', '.join(counts)}; {report.records} records in {report.seconds:.1f} s"
     if report.warnings and not verbose:
-        line += f" ({len(report.warnings)} files read with warnings: --verbose)"
+        n = len(report.warnings)
+        line += f" ({n} file{'s' * (n != 1)} read with warnings: --verbose)"
     typer.echo(line)
 
 
