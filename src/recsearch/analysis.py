@@ -41,11 +41,6 @@ def fold_token(text: str) -> tuple[str, ...]:
     return tuple(_ALNUM_RUN.findall(folded.replace("'", "")))
 
 
-def fold_accents(text: str) -> str:
-    """Fold a whole string the way the index folds each token (for display keys)."""
-    return unidecode(text)
-
-
 class FoldAccentsFilter(Filter):
     """Fold each token to ASCII (`Pérez` → `Perez`, `Łódź` → `Lodz`).
 

@@ -56,11 +56,6 @@ def read_seed_bytes(data: bytes, source: str) -> Record:
     return record
 
 
-def looks_like_seed(text: str) -> bool:
-    """Whether text has the staff view of a captured VuFind record page."""
-    return any(_STAFF_START.match(line) for line in text.splitlines())
-
-
 def _close(value: str) -> tuple[str, bool]:
     """Strip a row's closing `|`; say whether it had one."""
     value = value.rstrip()
