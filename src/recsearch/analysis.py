@@ -86,6 +86,32 @@ class ValueGapFilter(Filter):
             yield t
 
 
+def deletion_keys(word: str, minsize: int = 4) -> list[str]:
+    """The word and every form of it with one letter deleted (`perez` → `erez`, `prez`...).
+
+    Two words share a key when they are at most one substitution, one
+    transposition, one insertion and one deletion apart: the lookup behind
+    typo-tolerant author search, with no walk over the lexicon.
+    """
+    if len(word) < minsize:
+        return [word]
+    keys = dict.fromkeys([word] + [word[:i] + word[i + 1:] for i in range(len(word))])
+    return list(keys)
+
+
+class DeletionKeysFilter(Filter):
+    """Replace each token by its deletion keys (see `deletion_keys`)."""
+
+    def __init__(self, minsize: int = 4):
+        self.minsize = minsize
+
+    def __call__(self, tokens):
+        for t in tokens:
+            for key in deletion_keys(t.text, self.minsize):
+                t.text = key
+                yield t
+
+
 def text_analyzer():
     """Words of titles, abstracts and affiliations: folded, lower-cased, no stop words."""
     # The gap goes in after StopFilter, which renumbers positions.
@@ -101,3 +127,8 @@ def text_analyzer():
 def name_analyzer():
     """Words of names and codes: folded and lower-cased, every word kept (`de`, `van`)."""
     return RegexTokenizer(TOKEN_PATTERN) | FoldAccentsFilter() | LowercaseFilter() | ValueGapFilter()
+
+
+def name_key_analyzer():
+    """Typo keys of name words: folded, lower-cased, then their deletion keys."""
+    return RegexTokenizer(TOKEN_PATTERN) | FoldAccentsFilter() | LowercaseFilter() | DeletionKeysFilter()

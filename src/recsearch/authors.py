@@ -19,6 +19,8 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 from unidecode import unidecode
 
+from .analysis import deletion_keys
+
 PARTICLES = frozenset("de da das do dos del della der den di du la le van von ten ter y e bin ibn al el".split())
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _INITIALS = re.compile(r"^[A-Z]{1,3}$")
@@ -166,8 +168,12 @@ class AuthorMatch:
                 "records": self.records, "affiliations": self.affiliations}
 
 
-def cluster_names(scored: list[tuple[str, float]]) -> list[tuple[list[str], float, list[str]]]:
-    """Group scored names into people: (names, best score, reasons), best first."""
+def cluster_names(scored: list[tuple[str, float]], limit: int | None = None) -> list[tuple[list[str], float, list[str]]]:
+    """Group scored names into people: (names, best score, reasons), best first.
+
+    Once `limit` people are found, lower-scored names may still join them (as
+    variants) but start no new person.
+    """
     clusters: list[tuple[list[str], float, list[str]]] = []
     for name, score in sorted(scored, key=lambda x: -x[1]):
         parts = parse_name(name)
@@ -178,54 +184,93 @@ def cluster_names(scored: list[tuple[str, float]]) -> list[tuple[list[str], floa
                 why.append(f"{name} ~ {names[0]}: {reason}")
                 break
         else:
-            clusters.append(([name], score, []))
+            if limit is None or len(clusters) < limit:
+                clusters.append(([name], score, []))
     return clusters
 
 
-def lookup_authors(ix, text: str, limit: int = 10, max_records: int = 50, candidates: int = 300) -> list[AuthorMatch]:
+def lookup_authors(ix, text: str, limit: int = 10, max_records: int | None = 50, candidates: int = 250) -> list[AuthorMatch]:
     """Find the people whose names best fit `text` in an open Whoosh index."""
-    from whoosh import query as wq
-
     query_parts = parse_name(text)
     # Particles find too much alone, but a surname may look like one (`Das`).
     last = query_parts.family[-1:]
     words = [w for w in query_parts.words if len(w) > 1 and (w not in PARTICLES or (w,) == tuple(last))]
     if not words:
         return []
-    terms = []
-    for w in words:
-        if len(w) == 1:
-            continue
-        # Edits allowed grow with the word (a swap of two letters is two);
-        # the first letters are taken as typed, which keeps the walk over the
-        # name lexicon short.
-        if len(w) <= 3:
-            dist, prefix = 0, 0
-        elif len(w) <= 4:
-            dist, prefix = 1, 0
-        else:
-            dist, prefix = 2, (2 if len(w) <= 8 else 1)
-        terms.append(wq.FuzzyTerm("name_words", w, maxdist=dist, prefixlength=prefix))
-        if len(w) >= 4:
-            terms.append(wq.Prefix("name_words", w))
-    if not terms:
-        return []
-    found: dict[str, float] = {}
     with ix.searcher() as searcher:
-        # `name_words` exists only on name documents: no filter needed.
-        for hit in searcher.search(wq.Or(terms), limit=candidates):
-            name = hit["name"]
+        found: dict[str, float] = {}
+        for name in _candidate_names(searcher, words, candidates):
             score = name_similarity(query_parts, parse_name(name))
             if score >= 45:
                 found[name] = score
-        matches = []
-        for names, score, why in cluster_names(list(found.items()))[:limit]:
-            matches.append(_gather(searcher, names, score, why, max_records))
+        matches = [_gather(searcher, names, score, why, max_records)
+                   for names, score, why in cluster_names(list(found.items()), limit)]
     matches.sort(key=lambda m: (-m.score, -len(m.records)))
     return matches
 
 
-def _gather(searcher, names: list[str], score: float, why: list[str], max_records: int) -> AuthorMatch:
+def _word_docs(reader, word: str) -> dict[int, float]:
+    """The name documents (segment numbers) holding `word` or a word it may stand
+    for, with how well it fits: 1 the word itself, 0.9 a longer word it begins
+    (`Hern` → `Hernández`), 0.8 a word within about two edits of it (see
+    `analysis.deletion_keys`)."""
+    docs: dict[int, float] = {}
+
+    def add(field: str, term: str, fit: float) -> None:
+        if (field, term) in reader:
+            for doc in reader.postings(field, term).all_ids():
+                if docs.get(doc, 0.0) < fit:
+                    docs[doc] = fit
+
+    for key in deletion_keys(word):
+        add("name_keys", key, 0.8)
+    if len(word) >= 4:
+        for i, btext in enumerate(reader.expand_prefix("name_words", word)):
+            if i == _MAX_EXPANSIONS:
+                break
+            add("name_words", btext.decode("utf-8"), 0.9)
+    add("name_words", word, 1.0)
+    return docs
+
+
+_MAX_EXPANSIONS = 50
+
+
+def _candidate_names(searcher, words: list[str], cap: int) -> list[str]:
+    """The stored names that fit most of the typed words, at most `cap` of them.
+
+    Posting lists are read directly, unscored: the real ranking is
+    `name_similarity`, so Whoosh only has to say which names hold which words.
+    A name's coverage is the sum, over typed words, of its best-fitting term;
+    ties go to the shorter name (fewer words left unexplained).
+    """
+    coverage: dict[int, float] = {}
+    for reader, offset in searcher.reader().leaf_readers():
+        for word in words:
+            for doc, fit in _word_docs(reader, word).items():
+                coverage[doc + offset] = coverage.get(doc + offset, 0.0) + fit
+    if not coverage:
+        return []
+    reader = searcher.reader()
+    ranked = sorted(coverage, key=coverage.__getitem__, reverse=True)
+    if len(ranked) > cap:
+        # Order the tier the cut falls in by name length (fewer words left
+        # unexplained), looking at a bounded part of it, then cut.
+        edge = coverage[ranked[cap - 1]]
+        above = [d for d in ranked if coverage[d] > edge]
+        tier = [d for d in ranked if coverage[d] == edge][: 4 * cap]
+        tier.sort(key=lambda d: reader.doc_field_length(d, "name_words"))
+        ranked = (above + tier)[:cap]
+    return [searcher.stored_fields(doc)["name"] for doc in ranked]
+
+
+def _gather(searcher, names: list[str], score: float, why: list[str], max_records: int | None) -> AuthorMatch:
+    """The records of one person, newest first.
+
+    Affiliations and how often each variant is used are counted over the
+    newest `max_records` records (all when None); older ones give only their ids,
+    read from the id column without loading the stored record.
+    """
     from whoosh import query as wq
 
     ids = {name_id(n): n for n in names}
@@ -233,17 +278,24 @@ def _gather(searcher, names: list[str], score: float, why: list[str], max_record
     affiliations: Counter[str] = Counter()
     variants: Counter[str] = Counter()
     records, details = [], []
-    for hit in searcher.search(q, limit=None, sortedby="year", reverse=True):
-        record = json.loads(hit["record"])
+    results = searcher.search(q, limit=None, sortedby="year", reverse=True)
+    id_column = None
+    for n, docnum in enumerate(results.docs()):
+        if max_records is not None and n >= max_records:
+            if id_column is None:
+                id_column = searcher.reader().column_reader("id")
+            records.append(id_column[docnum])
+            continue
+        record = json.loads(searcher.stored_fields(docnum)["record"])
         records.append(record["id"])
         for author in record["authors"]:
             if author["name"] in names:
                 variants[author["name"]] += 1
                 if author.get("affiliation"):
                     affiliations[author["affiliation"]] += 1
-        if len(details) < max_records:
-            details.append({"id": record["id"], "year": record.get("year"), "title": record["title"]})
-    ordered = [n for n, _ in variants.most_common()] or names
+        details.append({"id": record["id"], "year": record.get("year"), "title": record["title"]})
+    ordered = [n for n, _ in variants.most_common()]
+    ordered += [n for n in names if n not in variants]
     # Shown as the most used variant that is written out in full (`Antonio
     # Pérez-Martínez`, not `A. Pérez-Martínez` or `Pérez-Martínez, Antonio`).
     full = [n for n in ordered if "," not in n and all(len(w) > 1 for w in parse_name(n).given)]

@@ -85,7 +85,7 @@ def update_index(
             report.rebuilt = True
             gen = store.create_generation(root)
             try:
-                ix = store.DurableFileStorage(str(gen)).create_index(build_schema())
+                ix = store.DurableFileStorage(str(gen), supports_mmap=False).create_index(build_schema())
                 _sync(ix, gen, Manifest(), report, progress)
                 store.make_current(root, gen)
             except BaseException:

@@ -230,7 +230,8 @@ def author_command(
 
     text = " ".join(name)
     with RecordIndex(index_dir) as ix:
-        matches = ix.authors(text, limit=limit)
+        # JSON lists every affiliation, so it reads every record.
+        matches = ix.authors(text, limit=limit, max_records=None if json_out else 50)
     if json_out:
         _print_json({"query": text, "matches": [m.to_dict() for m in matches]})
         return

@@ -9,7 +9,7 @@ from pathlib import Path
 from whoosh import fields
 
 from . import store
-from .analysis import join_values, name_analyzer, text_analyzer
+from .analysis import join_values, name_analyzer, name_key_analyzer, text_analyzer
 from .authors import name_id
 from .record import Record
 
@@ -28,7 +28,7 @@ DEFAULT_FIELDS = ["title", "summary", "author", "affil", "subject", "journal"]
 def build_schema() -> fields.Schema:
     text, names = text_analyzer(), name_analyzer()
     return fields.Schema(
-        id=fields.ID(stored=True, unique=True),
+        id=fields.ID(stored=True, unique=True, sortable=True),
         title=fields.TEXT(analyzer=text, field_boost=3.0),
         summary=fields.TEXT(analyzer=text),
         author=fields.TEXT(analyzer=names, field_boost=2.0),
@@ -50,12 +50,13 @@ def build_schema() -> fields.Schema:
         name_id=fields.ID(unique=True),
         name=fields.STORED(),
         name_words=fields.TEXT(analyzer=names, phrase=False),
+        name_keys=fields.TEXT(analyzer=name_key_analyzer(), phrase=False),
     )
 
 
 def name_document(name: str) -> dict:
     """The document of one distinct author name."""
-    return {"kind": "name", "name_id": name_id(name), "name": name, "name_words": name}
+    return {"kind": "name", "name_id": name_id(name), "name": name, "name_words": name, "name_keys": name}
 
 
 def record_document(record: Record) -> dict:

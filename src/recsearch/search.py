@@ -12,8 +12,8 @@ from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
 from whoosh.qparser import syntax
 
-from .errors import QueryError
-from .index import DEFAULT_FIELDS, FIELD_ALIASES
+from .errors import IndexAccessError, QueryError
+from .index import DEFAULT_FIELDS, FIELD_ALIASES, build_schema
 from .record import Record
 from .store import open_index
 
@@ -44,7 +44,7 @@ class SearchResult:
 
 
 def searchable_fields(schema) -> list[str]:
-    hidden = {"record", "source", "kind", "author_id", "name_id", "name", "name_words"}
+    hidden = {"record", "source", "kind", "author_id", "name_id", "name", "name_words", "name_keys"}
     return [name for name in schema.names() if name not in hidden]
 
 
@@ -133,6 +133,10 @@ class RecordIndex:
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self._ix = open_index(self.root)
+        if set(self._ix.schema.names()) != set(build_schema().names()):
+            self._ix.close()
+            raise IndexAccessError(f"the index at {self.root} was built by another version of recsearch: "
+                                   "rebuild it with `recsearch index --rebuild`")
 
     def search(self, text: str, limit: int = 10) -> SearchResult:
         if limit < 1:
@@ -145,13 +149,16 @@ class RecordIndex:
             hits = [_hit(r.fields(), r.score) for r in results]
             return SearchResult(query=text, total=len(results), hits=hits)
 
-    def authors(self, name: str, limit: int = 10):
-        """People whose names fit `name`, best first (see authors.lookup_authors)."""
+    def authors(self, name: str, limit: int = 10, max_records: int | None = 50):
+        """People whose names fit `name`, best first (see authors.lookup_authors).
+
+        Affiliations are counted over each person's newest `max_records` records (None: all).
+        """
         from .authors import lookup_authors
 
         if not name.strip():
             raise QueryError("empty name: give a name to look up")
-        return lookup_authors(self._ix, name, limit=min(max(limit, 1), MAX_LIMIT))
+        return lookup_authors(self._ix, name, limit=min(max(limit, 1), MAX_LIMIT), max_records=max_records)
 
     def get(self, record_id: str) -> Record | None:
         with self._ix.searcher() as searcher:
