@@ -28,6 +28,10 @@ from recsearch.search import RecordIndex
     ("Miguel Ángel Vesga", ("miguel", "angel"), ("vesga",)),
     ("Vesga", (), ("vesga",)),
     ("Иванов, Олег", ("oleg",), ("ivanov",)),
+    # Typed in capitals: a three-letter word with a vowel is a name, not initials.
+    ("FROST, JOE", ("joe",), ("frost",)),
+    ("ANA PEREZ-MARTINEZ", ("ana",), ("perez", "martinez")),
+    ("SMITH JA", ("j", "a"), ("smith",)),
 ])
 def test_parse_name(name, given, family):
     assert parse_name(name) == NameParts(given, family)

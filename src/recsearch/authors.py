@@ -52,11 +52,13 @@ def parse_name(name: str) -> NameParts:
     """Split `Antonio Pérez-Martínez`, `Pérez-Martínez, Antonio`, `Perez-Martinez A`,
     `A. J. Carcas`, `Rebeca Pérez de Diego`, `Ludwig van Beethoven`."""
     name = " ".join(name.split())
+    # In a name typed all in capitals, `JOE` is a name; `JA` stays initials.
+    shouting = name.isupper()
     if "," in name:
         family, given = name.split(",", 1)
-        return NameParts(_given_words(given), tuple(fold_words(family)))
+        return NameParts(_given_words(given, shouting), tuple(fold_words(family)))
     raw = name.split(" ")
-    if len(raw) > 1 and _INITIALS.match(raw[-1].replace(".", "")) and not _INITIALS.match(raw[0].replace(".", "")):
+    if len(raw) > 1 and _is_initials(raw[-1], shouting) and not _is_initials(raw[0], shouting):
         # `Perez-Martinez A`, `Pérez-Martínez AJ`: surname first, initials last.
         return NameParts(tuple(raw[-1].replace(".", "").lower()), tuple(fold_words(" ".join(raw[:-1]))))
     if len(raw) == 1:
@@ -68,14 +70,24 @@ def parse_name(name: str) -> NameParts:
         start -= 1
     if start < len(raw) - 1 and start > 1:
         start -= 1
-    return NameParts(_given_words(" ".join(raw[:start])), tuple(fold_words(" ".join(raw[start:]))))
+    return NameParts(_given_words(" ".join(raw[:start]), shouting), tuple(fold_words(" ".join(raw[start:]))))
 
 
-def _given_words(text: str) -> tuple[str, ...]:
+def _is_initials(word: str, shouting: bool = False) -> bool:
+    bare = word.replace(".", "")
+    if not _INITIALS.match(bare):
+        return False
+    return not (shouting and len(bare) == 3 and not word.endswith(".") and _VOWELS.search(bare))
+
+
+_VOWELS = re.compile("[AEIOUY]")
+
+
+def _given_words(text: str, shouting: bool = False) -> tuple[str, ...]:
     words: list[str] = []
     for word in text.replace(".", ". ").split():
         bare = word.strip(".-")
-        if bare and _INITIALS.match(bare) and (word.endswith(".") or len(bare) > 1 and bare.isupper()):
+        if bare and _is_initials(bare, shouting) and (word.endswith(".") or len(bare) > 1 and bare.isupper()):
             words += list(bare.lower())  # `A.`, `AJ`
         else:
             words += fold_words(word)
