@@ -43,7 +43,14 @@ def test_names_exact_and_affiliation_text_never_lost(record):
     assert back.subjects == record.subjects and back.summary == record.summary
     written = "".join(a.affiliation for a in record.authors if a.affiliation)
     read = "".join(a.affiliation for a in back.authors if a.affiliation) + (back.affiliation_text or "")
-    assert read.replace(" ", "") == written.replace(" ", "")
+    read, written = read.replace(" ", ""), written.replace(" ", "")
+    if back.affiliation_text is not None and read != written:
+        # Kept whole when the last author's number could also open the first
+        # affiliation (`…Aa2` + `3D Lab`): the digits stay with the text.
+        number = read[: len(read) - len(written)]
+        assert number.isdigit() and read.endswith(written)
+    else:
+        assert read == written
     if back.affiliation_text is None:
         # Whatever was assigned went to an author that has an affiliation.
         for ours, theirs in zip(record.authors, back.authors):

@@ -250,15 +250,21 @@ def split_affiliations(text: str, count: int) -> list[str] | None:
     A cut set is used only when it yields exactly `count` pieces with
     balanced brackets; anything less certain returns None (keep it whole).
     """
+    found = split_affiliations_weighed(text, count)
+    return found[0] if found else None
+
+
+def split_affiliations_weighed(text: str, count: int) -> tuple[list[str], int] | None:
+    """`split_affiliations`, also saying how many weak seams (see `_seam`) it cut at."""
     if count <= 0:
         return None
     if count == 1:
-        return [text.strip()] if text.strip() else None
+        return ([text.strip()], 0) if text.strip() else None
     strong, weak = affiliation_cuts(text)
     for cuts in (strong | weak, strong):
         if len(cuts) == count - 1:
             bounds = [0, *sorted(cuts), len(text)]
             pieces = [text[a:b].strip() for a, b in zip(bounds, bounds[1:])]
             if all(pieces) and (not _balanced(text) or all(map(_balanced, pieces))):
-                return pieces
+                return pieces, len(cuts - strong)
     return None

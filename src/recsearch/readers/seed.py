@@ -259,23 +259,49 @@ def _read_authors(staff: dict, public: dict, spelling: str, abstract_at: int | N
     readings = [([*numbers[:-1], last], after)]
     if last is not None and _DIGIT_LED.match(spelling, aff_start):
         # `…Name1` + `1st Lab…`: the digits may open the first affiliation of
-        # an unaffiliated last author. Second choice, used only if it splits.
+        # an unaffiliated last author. Second choice, used only if it splits
+        # with fewer guessed (weak) seams than the first.
         readings.append(([*numbers[:-1], None], aff_start))
-    for numbers, start in readings:
-        region = spelling[start:abstract_at].strip() if abstract_at >= start else ""
-        ids = sorted({n for n in numbers if n is not None})
-        pieces = boundaries.split_affiliations(region, len(ids)) if trusted and ids else None
-        if pieces:
-            affiliations = dict(zip(ids, pieces))
-            record.authors = [Author(name, affiliations.get(num)) for name, num in zip(names, numbers)]
-            return
-    numbers, start = readings[0]
-    region = spelling[start:abstract_at].strip() if abstract_at >= start else ""
+    regions = [spelling[start:abstract_at].strip() if abstract_at >= start else "" for _, start in readings]
+    chosen = _choose_split(readings, regions, trusted)
+    if chosen:
+        numbers, affiliations = chosen
+        record.authors = [Author(name, affiliations.get(num)) for name, num in zip(names, numbers)]
+        return
+    numbers = readings[0][0]
+    # With two readings of the digits, keep them with the text: a stray number
+    # in kept-whole text is better than a lost one.
+    region = regions[-1] if any(n is not None for n in readings[-1][0]) else regions[0]
     ids = {n for n in numbers if n is not None}
     record.authors = [Author(name) for name in names]
     record.affiliation_text = region or None
     if trusted and ids and region:
         record.warnings.append(f"affiliations could not be split among {len(ids)} authors: kept whole")
+
+
+def _choose_split(readings, regions, trusted: bool):
+    """(numbers, {number: affiliation}) of the one reading that splits with
+    confidence, or None (keep the affiliations whole).
+
+    With one reading, any split of the right count will do. With two (the
+    last author's number may be the start of the first affiliation), an
+    affiliation cannot start in lower case (`st Hospital…`), and otherwise
+    only a split at strong seams alone, from exactly one reading, counts.
+    """
+    splits = []
+    for rank, ((numbers, _), region) in enumerate(zip(readings, regions)):
+        ids = sorted({i for i in numbers if i is not None})
+        found = boundaries.split_affiliations_weighed(region, len(ids)) if trusted and ids else None
+        splits.append((numbers, dict(zip(ids, found[0])), found[1]) if found else None)
+    if len(readings) == 2 and regions[1] and not any(n is not None for n in readings[1][0]):
+        readings, splits = readings[:1], splits[:1]  # text left over with no author to hold it
+    if len(readings) == 1:
+        return splits[0][:2] if splits[0] else None
+    if regions[0][:1].islower():
+        return splits[1][:2] if splits[1] else None
+    sure = [found for found in splits if found and found[2] == 0 and len(found[1]) > 1]
+    return sure[0][:2] if len(sure) == 1 else None
+
 
 def _align_in_spelling(joined: str, spelling: str, title: str) -> tuple[list[str], list[int | None], int] | None:
     """Align the author list in `spelling`, right after the title if possible."""
