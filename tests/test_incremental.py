@@ -64,7 +64,7 @@ def folder(tmp_path):
 def parse_count(monkeypatch):
     calls = []
     real = build.read_source
-    monkeypatch.setattr(build, "read_source", lambda path, shown: calls.append(path) or real(path, shown))
+    monkeypatch.setattr(build, "read_source", lambda path, shown, *more: calls.append(path) or real(path, shown, *more))
     return calls
 
 

@@ -32,7 +32,8 @@ class BuildReport:
     updated: int = 0
     removed: int = 0
     unchanged: int = 0
-    failed: list[dict] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)  # {"file", "error"} (+ "position" for one record)
+    skipped: list[dict] = field(default_factory=list)  # files in no format we read: {"file", "reason"}
     conflicts: list[dict] = field(default_factory=list)
     records: int = 0
     seconds: float = 0.0
@@ -50,7 +51,7 @@ class BuildReport:
             "indexed": self.indexed, "failed": self.failed, "records": self.records,
             "seconds": round(self.seconds, 3), "added": self.added, "updated": self.updated,
             "removed": self.removed, "unchanged": self.unchanged, "conflicts": self.conflicts,
-            "rebuilt": self.rebuilt,
+            "rebuilt": self.rebuilt, "skipped": self.skipped,
         }
 
 
@@ -61,11 +62,14 @@ def update_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     lock_timeout: float = 5.0,
+    format: str | None = None,
 ) -> BuildReport:
     """Update (or with `rebuild`, rebuild) the index at `root` from `sources`.
 
-    `sources` None means the sources of the last run (or `seeds/`). Files that
-    cannot be read are reported in the result, never raised.
+    `sources` None means the sources of the last run (or `seeds/`); `format`
+    None the reader of the last run (or auto-detection), and another format
+    than last time re-reads every file. Files that cannot be read are
+    reported in the result, never raised.
     """
     started = time.monotonic()
     root = Path(root)
@@ -79,14 +83,15 @@ def update_index(
         if sources is None:
             sources = old.sources if old and old.sources else [DEFAULT_SOURCE]
         report.sources = [str(Path(s).absolute()) for s in sources]
+        format = format or (old.format if old else "auto")
         if old is not None:
-            _sync(ix, gen, old, report, progress)
+            _sync(ix, gen, old, report, progress, format)
         else:
             report.rebuilt = True
             gen = store.create_generation(root)
             try:
                 ix = store.DurableFileStorage(str(gen), supports_mmap=False).create_index(build_schema())
-                _sync(ix, gen, Manifest(), report, progress)
+                _sync(ix, gen, Manifest(), report, progress, format)
                 store.make_current(root, gen)
             except BaseException:
                 shutil.rmtree(gen, ignore_errors=True)
@@ -148,14 +153,15 @@ class _AuthorNames:
                 writer.delete_by_term("name_id", key)
 
 
-def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress | None) -> None:
+def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress | None, format: str) -> None:
     scan = scan_sources(report.sources)
     report.failed += [{"file": given, "error": problem} for given, problem in scan.problems]
     current = scan.files
+    same_reader = format == old.format
 
     def changed(path: str) -> bool:
         state = old.files.get(path)
-        return state is None or (state.size, state.mtime_ns) != current[path]
+        return state is None or not same_reader or (state.size, state.mtime_ns) != current[path]
 
     reread = {p for p in current if changed(p)}
     gone = {p for p in old.files if p not in current}
@@ -176,11 +182,11 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
         del files[path]
     dirty = bool(reread or gone)
     # Files touched but not changed keep their ids without being parsed.
-    for path in sorted(p for p in reread if p in old.files and not old.files[p].conflicts):
+    for path in sorted(p for p in reread if p in old.files and not old.files[p].conflicts and same_reader):
         state = old.files[path]
         if file_sha256(path) == state.sha256:
             reread.discard(path)
-            files[path] = FileState(*current[path], state.sha256, state.ids)
+            files[path] = FileState(*current[path], state.sha256, state.ids, [], state.problems, state.skipped)
             owner.update({i: path for i in state.ids})
             report.unchanged += len(state.ids)
     # Then files the index knows, so that they keep their ids against new ones.
@@ -191,8 +197,11 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
     try:
         for done, path in enumerate(order, 1):
             shown = display_path(path)
-            source = read_source(path, shown)
-            if source.error:
+            source = read_source(path, shown, format)
+            if source.skipped:
+                report.skipped.append({"file": shown, "reason": source.error})
+                files[path] = FileState(*current[path], source.sha256, [], skipped=True)
+            elif source.error:
                 report.failed.append({"file": shown, "error": source.error})
                 files.pop(path, None)
             else:
@@ -215,12 +224,19 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
                         writer.add_document(**record_document(record))
                         report.added += 1
                     if record.warnings:
-                        report.warnings.append({"file": shown, "warnings": record.warnings})
-                files[path] = FileState(*current[path], source.sha256, ids, conflicts)
+                        where = f"{shown} #{record.position}" if record.position else shown
+                        report.warnings.append({"file": where, "warnings": record.warnings})
+                if source.warnings:
+                    report.warnings.append({"file": shown, "warnings": source.warnings})
+                problems = [list(p) for p in source.problems]
+                report.failed += [{"file": shown, "position": n, "error": why} for n, why in problems]
+                files[path] = FileState(*current[path], source.sha256, ids, conflicts, problems)
             if progress:
                 progress(done, len(order))
 
         for path, state in old.files.items():
+            if path not in reread and path not in gone and path in files and files[path].sha256 == state.sha256:
+                report.failed += [{"file": display_path(path), "position": n, "error": why} for n, why in state.problems]
             if path not in reread and path not in gone and files[path] is state:
                 report.unchanged += len(state.ids)
                 report.conflicts += [{"id": i, "files": [display_path(owner[i]), display_path(path)]}
@@ -235,7 +251,8 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
         if writer is not None:
             names.apply(writer)
 
-        manifest = Manifest(sources=report.sources, files=dict(sorted(files.items())), built_at=old.built_at)
+        manifest = Manifest(sources=report.sources, files=dict(sorted(files.items())), built_at=old.built_at,
+                            format=format)
         report.records = manifest.record_count
         if writer is not None or not old.files:
             manifest.built_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -246,7 +263,7 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
             writer.commit()
             writer = None
             store.prune_manifests(gen, ix.latest_generation())
-        elif dirty or not old.files:
+        elif dirty or not old.files or not same_reader:
             store.write_atomically(store.manifest_path(gen, ix.latest_generation()), manifest.to_json())
     except BaseException:
         if writer is not None:

@@ -69,23 +69,34 @@ def index_command(
     watch: Annotated[bool, typer.Option("--watch", help="Keep running; apply changes as files arrive.")] = False,
     interval: Annotated[float, typer.Option("--interval", help="Seconds between checks with --watch.", min=0.2)] = 2.0,
     json_out: JsonFlag = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List reader warnings per file.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List reader warnings and skipped files.")] = False,
+    format: Annotated[Optional[str], typer.Option(
+        "--format", metavar="FORMAT",
+        help="Reader to use: auto (tell by content), seed, doaj-json, doaj-xml, pubmed (XML or MEDLINE text), "
+             "cord19 [default: that of the last run, else auto].")] = None,
 ) -> None:
     """Bring the index up to date with the record files: adds new files, re-reads
-    changed ones, removes records of deleted ones (unchanged files are not read)."""
+    changed ones, removes records of deleted ones (unchanged files are not read).
+
+    Files may be VuFind record pages (seed), DOAJ JSON or XML, PubMed XML or
+    MEDLINE text, or the CORD-19 metadata CSV, gzip-compressed or not.
+    """
+    from .readers import FORMATS
     from .sources import DEFAULT_SOURCE
     from .store import current_generation
 
+    if format is not None and format not in FORMATS:
+        _fail(f"unknown --format {format!r}: use one of {', '.join(FORMATS)}", 2)
     if not paths and current_generation(index_dir) is None and not Path(DEFAULT_SOURCE).is_dir():
         _fail(f"no {DEFAULT_SOURCE}/ folder here: name the record files or folders to index", 2)
-    report = _run_update(paths or None, index_dir, rebuild, json_out, verbose)
+    report = _run_update(paths or None, index_dir, rebuild, json_out, verbose, format)
     if watch:
         _watch(report.sources, index_dir, interval, json_out, verbose)
     elif report.failed:
         raise typer.Exit(1)
 
 
-def _run_update(paths, index_dir, rebuild, json_out, verbose):
+def _run_update(paths, index_dir, rebuild, json_out, verbose, format=None):
     from .build import update_index
 
     bar = None
@@ -99,7 +110,8 @@ def _run_update(paths, index_dir, rebuild, json_out, verbose):
 
     show_progress = sys.stderr.isatty() and not json_out
     try:
-        report = update_index(paths, index_dir, rebuild=rebuild, progress=progress if show_progress else None)
+        report = update_index(paths, index_dir, rebuild=rebuild, progress=progress if show_progress else None,
+                              format=format)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -114,7 +126,8 @@ def _print_report(report, index_dir, json_out: bool, verbose: bool) -> None:
     if report.reason:
         _say(f"recsearch: rebuilt the whole index: {report.reason}")
     for failure in report.failed:
-        _say(f"recsearch: {failure['file']}: {failure['error']}")
+        where = f"{failure['file']}, record {failure['position']}" if failure.get("position") else failure["file"]
+        _say(f"recsearch: {where}: {failure['error']}")
     for conflict in report.conflicts:
         kept, skipped = conflict["files"]
         _say(f"recsearch: {skipped}: record id {conflict['id']} is already in {kept}; not indexed")
@@ -122,10 +135,15 @@ def _print_report(report, index_dir, json_out: bool, verbose: bool) -> None:
         for item in report.warnings:
             for warning in item["warnings"]:
                 _say(f"recsearch: warning: {item['file']}: {warning}")
+        for item in report.skipped:
+            _say(f"recsearch: skipped {item['file']}: not a record file in a format recsearch reads")
     counts = [f"{report.added} added", f"{report.updated} updated", f"{report.removed} removed",
               f"{report.unchanged} unchanged"]
     if report.failed:
         counts.append(f"{len(report.failed)} failed")
+    if report.skipped:
+        n = len(report.skipped)
+        counts.append(f"{n} file{'s' * (n != 1)} not in a record format skipped" + ("" if verbose else " (--verbose lists them)"))
     if report.conflicts:
         counts.append(f"{len(report.conflicts)} conflicts")
     what = "Rebuilt" if report.rebuilt else "Updated"
@@ -286,7 +304,7 @@ def show_command(
     for label, value in (
         ("Journal", record.journal), ("Publisher", record.publisher), ("Date", record.date),
         ("ISSN", ", ".join(record.issns)), ("Language", record.language), ("URL", record.url),
-        ("Subjects", "; ".join(record.subjects)), ("Source", record.source),
+        ("Subjects", "; ".join(record.subjects)), ("Source", f"{record.source}, record {record.position}" if record.position else record.source),
     ):
         if value:
             out.append(_wrap(label, value, width))

@@ -30,6 +30,8 @@ class Record:
     language: str | None = None
     url: str | None = None
     source: str | None = None
+    # Which record of its source file this is (1-based), for files holding many.
+    position: int | None = None
     # The record's affiliation text when it could not be split per author with
     # confidence: kept whole (and searchable) rather than assigned wrongly.
     affiliation_text: str | None = None

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .readers import RecordError, read_records
+from .readers import NotARecordFile, RecordError, read_file_records
 
 DEFAULT_SOURCE = "seeds"
 
@@ -63,11 +63,14 @@ class SourceFile:
 
     path: str
     sha256: str = ""
-    records: list | None = None
+    records: list = field(default_factory=list)
     error: str | None = None
+    skipped: bool = False  # in no format recsearch reads (error says so)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # records of the file that failed
+    warnings: list[str] = field(default_factory=list)
 
 
-def read_source(path: str, display: str | None = None) -> SourceFile:
+def read_source(path: str, display: str | None = None, format: str = "auto") -> SourceFile:
     """Read a record file once: digest it and parse its records."""
     shown = display or path
     try:
@@ -76,11 +79,14 @@ def read_source(path: str, display: str | None = None) -> SourceFile:
         return SourceFile(path, error=f"cannot read file: {exc.strerror or exc}")
     digest = hashlib.sha256(data).hexdigest()
     try:
-        return SourceFile(path, digest, read_records(data, shown))
+        found = read_file_records(data, shown, format)
+    except NotARecordFile as exc:
+        return SourceFile(path, digest, error=exc.problem, skipped=True)
     except RecordError as exc:
         return SourceFile(path, digest, error=exc.problem)
     except Exception as exc:  # a reader bug must not stop the build or lose the file
         return SourceFile(path, digest, error=f"unexpected reader error: {exc!r}")
+    return SourceFile(path, digest, found.records, problems=found.problems, warnings=found.warnings)
 
 
 def file_sha256(path: str) -> str | None:

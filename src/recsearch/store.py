@@ -88,6 +88,10 @@ class FileState:
     sha256: str
     ids: list[str]
     conflicts: list[str] = field(default_factory=list)
+    # Records of the file that could not be read: [position, why], reported
+    # again on every run until the file changes.
+    problems: list[list] = field(default_factory=list)
+    skipped: bool = False  # not a record file: remembered so it is not read again
 
 
 @dataclass
@@ -96,21 +100,24 @@ class Manifest:
     files: dict[str, FileState] = field(default_factory=dict)
     built_at: str | None = None
     version: int = FORMAT_VERSION
+    format: str = "auto"  # the reader forced with `index --format`, or auto-detection
 
     @property
     def record_count(self) -> int:
         return sum(len(f.ids) for f in self.files.values())
 
     def to_json(self) -> str:
-        files = {p: [f.size, f.mtime_ns, f.sha256, f.ids, f.conflicts] for p, f in self.files.items()}
+        files = {p: [f.size, f.mtime_ns, f.sha256, f.ids, f.conflicts, f.problems, f.skipped]
+                 for p, f in self.files.items()}
         return json.dumps({"version": self.version, "built_at": self.built_at, "sources": self.sources,
-                           "files": files}, ensure_ascii=False, separators=(",", ":"))
+                           "format": self.format, "files": files}, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         data = json.loads(text)
         files = {p: FileState(*v) for p, v in data["files"].items()}
-        return cls(sources=data["sources"], files=files, built_at=data.get("built_at"), version=data["version"])
+        return cls(sources=data["sources"], files=files, built_at=data.get("built_at"), version=data["version"],
+                   format=data.get("format", "auto"))
 
 
 def current_generation(root: Path) -> Path | None:

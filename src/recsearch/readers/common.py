@@ -1,0 +1,93 @@
+"""Small helpers the structured readers share: text clean-up, dates, languages, DOIs."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+_SPACE = re.compile(r"\s+")
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
+_MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+
+
+def clean(text: str | None) -> str | None:
+    """Collapse runs of white space; None for nothing left."""
+    if text is None:
+        return None
+    text = _SPACE.sub(" ", str(text)).strip()
+    return text or None
+
+
+def year_of(text: str | None) -> int | None:
+    match = _YEAR.search(text or "")
+    return int(match.group(1)) if match else None
+
+
+def iso_date(year: str | int | None, month: str | int | None = None, day: str | int | None = None) -> str | None:
+    """`2008`, `2008-04` or `2008-04-09` from parts; month names (`Apr`) allowed."""
+    y = year_of(str(year)) if year else None
+    if y is None:
+        return None
+    m = _month(month)
+    if m is None:
+        return str(y)
+    try:
+        d = int(str(day)) if day else None
+    except ValueError:
+        d = None
+    return f"{y}-{m:02d}-{d:02d}" if d and 1 <= d <= 31 else f"{y}-{m:02d}"
+
+
+def _month(month: str | int | None) -> int | None:
+    if month is None:
+        return None
+    text = str(month).strip().lower()
+    if text.isdigit():
+        number = int(text)
+        return number if 1 <= number <= 12 else None
+    return _MONTHS.get(text[:3])
+
+
+@lru_cache(maxsize=512)
+def language_name(code: str | None) -> str | None:
+    """`EN`, `eng`, `fre` → `English`, `English`, `French`; names pass through."""
+    code = clean(code)
+    if not code:
+        return None
+    if len(code) in (2, 3) and code.isalpha():
+        import pycountry
+
+        lower = code.lower()
+        found = (pycountry.languages.get(alpha_2=lower) if len(lower) == 2
+                 else pycountry.languages.get(alpha_3=lower) or pycountry.languages.get(bibliographic=lower))
+        if found is not None:
+            # `Spanish; Castilian` → `Spanish`
+            return found.name.split(";")[0].strip()
+    return code[:1].upper() + code[1:]
+
+
+def doi_url(doi: str | None) -> str | None:
+    doi = clean(doi)
+    if not doi:
+        return None
+    doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", doi, flags=re.I)
+    return f"https://doi.org/{doi}"
+
+
+def unique(values) -> list[str]:
+    """Non-empty cleaned values, first occurrence kept, order kept."""
+    kept, seen = [], set()
+    for value in values:
+        value = clean(value)
+        if value and value.casefold() not in seen:
+            seen.add(value.casefold())
+            kept.append(value)
+    return kept
+
+
+def given_name_first(name: str) -> str:
+    """`Hernández-Blanco, Clara` → `Clara Hernández-Blanco`, as the other formats write names."""
+    if "," in name:
+        family, given = name.split(",", 1)
+        return f"{given.strip()} {family.strip()}".strip()
+    return name.strip()
