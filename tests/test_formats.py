@@ -143,8 +143,9 @@ def test_format_told_by_content_not_name(name, expected):
            [r.id for r in read(name).records]
 
 
-def test_reference_seed_is_sniffed_as_seed():
-    data = (ROOT / "seeds" / "000_22e798dbd43e04c0.txt").read_bytes()
+@pytest.mark.parametrize("title", ["", "[Epidemiology in Italy].\n", "<i>In vitro</i> maturation\n", "{Braces}\n"])
+def test_reference_seed_is_sniffed_as_seed(title):
+    data = title.encode() + (ROOT / "seeds" / "000_22e798dbd43e04c0.txt").read_bytes().split(b"\n", 1)[1]
     assert sniff_format(data) == "seed" and len(read("ref.txt", data).records) == 1
 
 

@@ -120,6 +120,8 @@ def sniff_format(data: bytes) -> str | None:
         head_bytes = head_bytes[3:]
     head = head_bytes.decode("utf-8", "replace")
     start = head.lstrip()
+    # A seed page opens with its title, which may start with `[` or `<`, so
+    # the JSON and XML checks say yes or let the others try.
     if start.startswith("<"):
         from .xml import root_name
 
@@ -128,11 +130,11 @@ def sniff_format(data: bytes) -> str | None:
             return "pubmed"
         if root == "records":
             return "doaj-xml"
-        return None
     if start[:1] in "{[":
         from .doaj_json import looks_like_doaj_json
 
-        return "doaj-json" if looks_like_doaj_json(head) else None
+        if looks_like_doaj_json(head):
+            return "doaj-json"
     from .medline import looks_like_medline
 
     if looks_like_medline(head):
