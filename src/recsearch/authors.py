@@ -221,31 +221,54 @@ def lookup_authors(ix, text: str, limit: int = 10, max_records: int | None = 50,
     return matches
 
 
-def _word_docs(reader, word: str) -> dict[int, float]:
-    """The name documents (segment numbers) holding `word` or a word it may stand
-    for, with how well it fits: 1 the word itself, 0.9 a longer word it begins
-    (`Hern` → `Hernández`), 0.8 a word within about two edits of it (see
+def _word_terms(reader, word: str) -> list[tuple[str, str, float]]:
+    """The index terms (field, term, fit) that `word` may stand for in one
+    segment: 1 the word itself, 0.9 a longer word it begins (`Hern` →
+    `Hernández`), 0.8 a word within about two edits of it (see
     `analysis.deletion_keys`)."""
-    docs: dict[int, float] = {}
-
-    def add(field: str, term: str, fit: float) -> None:
-        if (field, term) in reader:
-            for doc in reader.postings(field, term).all_ids():
-                if docs.get(doc, 0.0) < fit:
-                    docs[doc] = fit
-
-    for key in deletion_keys(word):
-        add("name_keys", key, 0.8)
+    # A word many names hold was typed as meant: its typo neighbours (which
+    # would mostly re-read its own postings) are left out.
+    common = reader.doc_frequency("name_words", word) >= _SURELY_MEANT
+    terms = [] if common else [("name_keys", key, 0.8) for key in deletion_keys(word)]
     if len(word) >= 4:
         for i, btext in enumerate(reader.expand_prefix("name_words", word)):
             if i == _MAX_EXPANSIONS:
                 break
-            add("name_words", btext.decode("utf-8"), 0.9)
-    add("name_words", word, 1.0)
-    return docs
+            if btext != word.encode("utf-8"):
+                terms.append(("name_words", btext.decode("utf-8"), 0.9))
+    terms.append(("name_words", word, 1.0))
+    return [t for t in terms if (t[0], t[1]) in reader]
 
 
 _MAX_EXPANSIONS = 50
+_SURELY_MEANT = 50
+# Words past the two rarest join candidate generation only if they are this
+# rare (postings to read); common ones are still scored, by name_similarity.
+_COMMON_WORD_POSTINGS = 4000
+
+
+def _posting_ids(reader, field: str, term: str):
+    """The live documents holding a term, read a block at a time.
+
+    `Matcher.all_ids` moves one posting at a time through Python calls;
+    this reads each block's id array whole (Whoosh 2.7 leaf matchers, private
+    but stable in the pinned version), falling back to `all_ids` otherwise.
+    """
+    from whoosh.matching.wrappers import FilterMatcher
+
+    matcher = reader.postings(field, term)
+    deleted = None
+    if isinstance(matcher, FilterMatcher):
+        matcher, deleted = matcher.child, matcher._ids
+    if not hasattr(matcher, "_read_ids"):
+        yield from (i for i in matcher.all_ids() if not deleted or i not in deleted)
+        return
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids = matcher._ids
+        yield from (ids if not deleted else (i for i in ids if i not in deleted))
+        matcher._next_block()
 
 
 def _candidate_names(searcher, words: list[str], cap: int) -> list[str]:
@@ -253,14 +276,25 @@ def _candidate_names(searcher, words: list[str], cap: int) -> list[str]:
 
     Posting lists are read directly, unscored: the real ranking is
     `name_similarity`, so Whoosh only has to say which names hold which words.
-    A name's coverage is the sum, over typed words, of its best-fitting term;
-    ties go to the shorter name (fewer words left unexplained).
+    A name's coverage is the sum, over the rarer typed words, of its
+    best-fitting term; ties go to the shorter name (fewer words left unexplained).
     """
-    coverage: dict[int, float] = {}
-    for reader, offset in searcher.reader().leaf_readers():
-        for word in words:
-            for doc, fit in _word_docs(reader, word).items():
-                coverage[doc + offset] = coverage.get(doc + offset, 0.0) + fit
+    leaves = searcher.reader().leaf_readers()
+    terms = {(word, n): _word_terms(reader, word) for word in set(words) for n, (reader, _) in enumerate(leaves)}
+    postings = {word: sum(reader.doc_frequency(f, t) for n, (reader, _) in enumerate(leaves)
+                          for f, t, _ in terms[word, n]) for word in set(words)}
+    by_rarity = sorted(set(words), key=postings.__getitem__)
+    chosen = by_rarity[:2] + [w for w in by_rarity[2:] if postings[w] <= _COMMON_WORD_POSTINGS]
+    coverage: Counter[int] = Counter()
+    for n, (reader, offset) in enumerate(leaves):
+        for word in chosen:
+            best: dict[int, float] = {}
+            # Terms come in rising fit, so a better fit overwrites a worse one.
+            for field, term, fit in terms[word, n]:
+                best.update(dict.fromkeys(_posting_ids(reader, field, term), fit))
+            if offset:
+                best = {doc + offset: fit for doc, fit in best.items()}
+            coverage.update(best)
     if not coverage:
         return []
     reader = searcher.reader()
