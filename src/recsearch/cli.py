@@ -353,6 +353,36 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
         typer.echo(f"{label + ':':<18}{value}")
 
 
+@app.command("check")
+@_reports_errors
+def check_command(
+    index_dir: IndexDir = Path("index"),
+    sources: Annotated[bool, typer.Option("--sources/--no-sources", help="Also compare with the source files.")] = True,
+    json_out: JsonFlag = False,
+) -> None:
+    """Verify the index: every segment reads, every record the last run indexed is
+    there and nothing else, and the source files have not changed since."""
+    from .check import check_index
+
+    report = check_index(index_dir, sources=sources)
+    if json_out:
+        _print_json(report.to_dict())
+    elif report.ok:
+        typer.echo(f"Index OK: {report.records} records in {report.segments} segment"
+                   f"{'s' * (report.segments != 1)}, {report.files} source files as indexed")
+    else:
+        for problem in report.problems:
+            typer.echo(f"{problem.what}: {problem.detail}")
+        fixes = list(dict.fromkeys(p.fix for p in report.problems))
+        # Rebuilding also covers what an update would fix.
+        fix = "recsearch index --rebuild" if "recsearch index --rebuild" in fixes else fixes[0]
+        where = "" if str(index_dir) == "index" else f" --index {index_dir}"
+        _say(f"recsearch: {len(report.problems)} problem{'s' * (len(report.problems) != 1)} found; "
+             f"to repair, run: {fix}{where}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     try:
         app()
