@@ -24,3 +24,11 @@ def test_incremental_benchmark_runs(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "incremental.py"), "--size", "30", "--added", "5",
                            "--work", str(tmp_path), "--no-record"], capture_output=True, text=True, check=True)
     assert "5 files added" in done.stdout and "nothing changed" in done.stdout
+
+
+def test_fuzz_benchmark_runs():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "fuzz.py"), "--files", "30", "--queries", "30",
+                           "--no-record"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "damaged record files |      30 |         0" in done.stdout
+    assert "random queries       |      30 |         0" in done.stdout

@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 from unidecode import unidecode
 
 from .analysis import deletion_keys
+from .postings import posting_ids
 
 PARTICLES = frozenset("de da das do dos del della der den di du la le van von ten ter y e bin ibn al el".split())
 _SPLIT = re.compile(r"[^a-z0-9]+")
@@ -247,30 +248,6 @@ _SURELY_MEANT = 50
 _COMMON_WORD_POSTINGS = 4000
 
 
-def _posting_ids(reader, field: str, term: str):
-    """The live documents holding a term, read a block at a time.
-
-    `Matcher.all_ids` moves one posting at a time through Python calls;
-    this reads each block's id array whole (Whoosh 2.7 leaf matchers, private
-    but stable in the pinned version), falling back to `all_ids` otherwise.
-    """
-    from whoosh.matching.wrappers import FilterMatcher
-
-    matcher = reader.postings(field, term)
-    deleted = None
-    if isinstance(matcher, FilterMatcher):
-        matcher, deleted = matcher.child, matcher._ids
-    if not hasattr(matcher, "_read_ids"):
-        yield from (i for i in matcher.all_ids() if not deleted or i not in deleted)
-        return
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        ids = matcher._ids
-        yield from (ids if not deleted else (i for i in ids if i not in deleted))
-        matcher._next_block()
-
-
 def _candidate_names(searcher, words: list[str], cap: int) -> list[str]:
     """The stored names that fit most of the typed words, at most `cap` of them.
 
@@ -291,7 +268,7 @@ def _candidate_names(searcher, words: list[str], cap: int) -> list[str]:
             best: dict[int, float] = {}
             # Terms come in rising fit, so a better fit overwrites a worse one.
             for field, term, fit in terms[word, n]:
-                best.update(dict.fromkeys(_posting_ids(reader, field, term), fit))
+                best.update(dict.fromkeys(posting_ids(reader, field, term), fit))
             if offset:
                 best = {doc + offset: fit for doc, fit in best.items()}
             coverage.update(best)

@@ -205,6 +205,8 @@ def search_command(
     text = " ".join(query)
     with RecordIndex(index_dir) as ix:
         result = ix.search(text, limit=limit)
+    for note in result.notes:
+        _say(f"recsearch: note: {note}")
     if json_out:
         _print_json(result.to_dict())
         return

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import islice
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from whoosh import qparser
 from whoosh import query as wq
+from whoosh.collectors import TimeLimit, TimeLimitCollector
 from whoosh.analysis import STOP_WORDS
 from whoosh.qparser import syntax
 
 from .errors import IndexAccessError, QueryError
 from .index import DEFAULT_FIELDS, FIELD_ALIASES, build_schema
+from .postings import DocSetQuery
 from .record import Record
 from .store import open_index
 
 MAX_LIMIT = 1000
+# Words one wildcard, prefix or fuzzy term may stand for in one field. Past it
+# the query is refused, as Lucene refuses too many clauses: such a term
+# matches most of the index and costs seconds.
+MAX_EXPANSIONS = 1000
+# A search stops collecting after this long and returns what it has, saying so.
+TIME_LIMIT = 10.0
 RECORDS = wq.Term("kind", "record")
 _FIELD_REF = re.compile(r"(?<![\w.])([A-Za-z_]\w*):(?!//)")
 _QUOTED = re.compile(r'"[^"]*"?')
@@ -38,9 +47,13 @@ class SearchResult:
     query: str
     total: int
     hits: list[Hit] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was cut short, and why
 
     def to_dict(self) -> dict:
-        return {"query": self.query, "total": self.total, "hits": [asdict(h) for h in self.hits]}
+        data = {"query": self.query, "total": self.total, "hits": [asdict(h) for h in self.hits]}
+        if self.notes:
+            data["notes"] = self.notes
+        return data
 
 
 def searchable_fields(schema) -> list[str]:
@@ -112,7 +125,67 @@ def parse_query(text: str, schema) -> wq.Query:
         raise QueryError(f"bad query: {errors[0]}")
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
         raise QueryError("nothing to search for: the query has only stop words or punctuation")
+    _refuse_costly(q)
     return q
+
+
+def _refuse_costly(q: wq.Query) -> None:
+    """Refuse terms that would walk every word of the index."""
+    if isinstance(q, wq.Wildcard) and q.text[:1] in "*?":
+        raise QueryError(f"'{q.text}': a word cannot start with * or ? (that reads every word of the index); "
+                         "give its first letters, e.g. 'immun*'")
+    if isinstance(q, wq.FuzzyTerm):
+        # As Lucene's AUTO fuzziness: short words have too many neighbours.
+        if q.maxdist > 2:
+            raise QueryError(f"'{q.text}~{q.maxdist}': at most 2 letters off (~2)")
+        if len(q.text) < 3 or (q.maxdist == 2 and len(q.text) < 6):
+            raise QueryError(f"'{q.text}~{q.maxdist}': fuzzy search needs 3 letters or more for ~1, 6 or more for ~2")
+    for child in q.children():
+        _refuse_costly(child)
+
+
+def bound_expansions(q: wq.Query, reader, notes: list[str]) -> wq.Query:
+    """Expand wildcard, prefix and fuzzy terms against the index.
+
+    A few expansions stay scored terms; more become one constant-score set of
+    documents (`DocSetQuery`); past MAX_EXPANSIONS words the query is refused.
+    """
+    if isinstance(q, wq.MultiTerm):
+        fieldname = q.field()
+        if fieldname not in reader.schema:
+            return wq.NullQuery
+        if isinstance(q, wq.FuzzyTerm) and q.prefixlength == 0:
+            # The first letter as typed: it cuts the walk over the lexicon
+            # several times over, and few typos are in the first letter.
+            q = wq.FuzzyTerm(q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist, prefixlength=1)
+        found = list(islice(q._btexts(reader), MAX_EXPANSIONS + 1))
+        label = _query_text(q)
+        if len(found) > MAX_EXPANSIONS:
+            raise QueryError(f"'{label}' stands for more than {MAX_EXPANSIONS:,} different words in {fieldname}: "
+                             "give more letters (or fewer ~ edits) to narrow it")
+        field = reader.schema[fieldname]
+        # Prefix and wildcard walks give bytes, fuzzy walks give text.
+        words = sorted({field.from_bytes(b) if isinstance(b, bytes) else b for b in found})
+        if len(words) > _SCORED_EXPANSIONS:
+            return DocSetQuery(fieldname, words, boost=q.boost, label=label)
+        terms = [wq.Term(fieldname, word, boost=q.boost) for word in words]
+        return wq.Or(terms) if len(terms) > 1 else (terms[0] if terms else wq.NullQuery)
+    if q.children():
+        return q.apply(lambda child: bound_expansions(child, reader, notes))
+    return q
+
+
+_SCORED_EXPANSIONS = 20  # up to this many, each expansion is scored like a typed word
+
+
+def _query_text(q: wq.MultiTerm) -> str:
+    if isinstance(q, wq.FuzzyTerm):
+        return f"{q.text}~{q.maxdist}"
+    if isinstance(q, wq.Prefix):
+        return f"{q.text}*"
+    if isinstance(q, wq.TermRange):
+        return f"[{q.start or ''} TO {q.end or ''}]"
+    return getattr(q, "text", str(q))
 
 
 def _hit(stored: dict, score: float) -> Hit:
@@ -142,12 +215,22 @@ class RecordIndex:
         if limit < 1:
             raise QueryError("--limit must be at least 1")
         q = parse_query(text, self._ix.schema)
+        notes = []
+        if limit > MAX_LIMIT:
+            notes.append(f"--limit {limit} is more than {MAX_LIMIT}: {MAX_LIMIT} hits at most are shown")
         with self._ix.searcher() as searcher:
+            q = bound_expansions(q, searcher.reader(), notes)
             # An intersection, not a filter: Whoosh builds a filter's whole
             # document set on every search.
-            results = searcher.search(wq.And([q, RECORDS]), limit=min(limit, MAX_LIMIT))
+            collector = TimeLimitCollector(searcher.collector(limit=min(limit, MAX_LIMIT)), TIME_LIMIT,
+                                           use_alarm=False)
+            try:
+                searcher.search_with_collector(wq.And([q, RECORDS]), collector)
+            except TimeLimit:
+                notes.append(f"the search stopped after {TIME_LIMIT:g} s: the hits and their count are incomplete")
+            results = collector.results()
             hits = [_hit(r.fields(), r.score) for r in results]
-            return SearchResult(query=text, total=len(results), hits=hits)
+            return SearchResult(query=text, total=len(results), hits=hits, notes=notes)
 
     def authors(self, name: str, limit: int = 10, max_records: int | None = 50):
         """People whose names fit `name`, best first (see authors.lookup_authors).
