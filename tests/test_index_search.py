@@ -155,3 +155,11 @@ def test_interrupted_build_keeps_the_previous_index(built_index, seed_dir):
 def test_missing_index_is_a_clear_error(tmp_path):
     with pytest.raises(IndexAccessError, match="recsearch index"):
         RecordIndex(tmp_path / "none")
+
+
+def test_negative_queries_find_records_not_author_names(built_index):
+    with RecordIndex(built_index) as ix:
+        everything = ix.search("NOT zzzzqqq", limit=100)
+        assert everything.total == 8
+        assert all(hit.title for hit in everything.hits)
+        assert ix.search("cells NOT zzzzqqq", limit=100).total == ix.search("cells", limit=100).total

@@ -178,6 +178,20 @@ def bound_expansions(q: wq.Query, reader, notes: list[str]) -> wq.Query:
 _SCORED_EXPANSIONS = 20  # up to this many, each expansion is scored like a typed word
 
 
+def _records_only(q: wq.Query) -> wq.Query:
+    """`q`, restricted to record documents where it could match a name document.
+
+    Name documents hold none of the searchable fields, so only a query that
+    matches by absence (`NOT x`, `*`) can reach them; intersecting every query
+    with `kind:record` would double its cost. (An intersection, not a filter:
+    Whoosh builds a filter's whole document set on every search.)
+    """
+    def reaches_names(node: wq.Query) -> bool:
+        return isinstance(node, (wq.Not, wq.Every)) or any(reaches_names(c) for c in node.children())
+
+    return wq.And([q, RECORDS]) if reaches_names(q) else q
+
+
 def _query_text(q: wq.MultiTerm) -> str:
     if isinstance(q, wq.FuzzyTerm):
         return f"{q.text}~{q.maxdist}"
@@ -220,12 +234,10 @@ class RecordIndex:
             notes.append(f"--limit {limit} is more than {MAX_LIMIT}: {MAX_LIMIT} hits at most are shown")
         with self._ix.searcher() as searcher:
             q = bound_expansions(q, searcher.reader(), notes)
-            # An intersection, not a filter: Whoosh builds a filter's whole
-            # document set on every search.
             collector = TimeLimitCollector(searcher.collector(limit=min(limit, MAX_LIMIT)), TIME_LIMIT,
                                            use_alarm=False)
             try:
-                searcher.search_with_collector(wq.And([q, RECORDS]), collector)
+                searcher.search_with_collector(_records_only(q), collector)
             except TimeLimit:
                 notes.append(f"the search stopped after {TIME_LIMIT:g} s: the hits and their count are incomplete")
             results = collector.results()
