@@ -138,3 +138,12 @@ def test_console_script_end_to_end(tmp_path):
     found = subprocess.run([exe, "search", "hernandez"], cwd=tmp_path, capture_output=True, text=True)
     assert found.returncode == 0 and "Clara Hernández-Blanco" in found.stdout
     assert subprocess.run([exe, "--help"], capture_output=True, text=True).returncode == 0
+
+
+def test_any_matches_either_word_and_ranks_both_first(index_dir):
+    both = json.loads(run("search", "lymphopenia", "zzzqqq", "--index", index_dir, "--json").stdout)
+    assert both["total"] == 0
+    anyw = json.loads(run("search", "lymphopenia", "zzzqqq", "--any", "--index", index_dir, "--json").stdout)
+    assert anyw["total"] >= 1 and REFERENCE_ID in [h["id"] for h in anyw["hits"]]
+    many = json.loads(run("search", "natural killer lymphopenia", "--any", "--index", index_dir, "--json", "-n", "50").stdout)
+    assert REFERENCE_ID in [h["id"] for h in many["hits"][:3]] and many["total"] > 1

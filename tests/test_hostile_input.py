@@ -130,7 +130,8 @@ QUERY_PIECES = st.one_of(
                      "subject:", "abstract:", "id:"]),
     st.sampled_from(["[2019 TO 2023]", "[2023 TO 2019]", "[1 TO 99999999999999999999999]", "{2020 TO}",
                      "[TO 2020]", "1e400", "-5", "NaN", "2020"]),
-    st.sampled_from(["immun*", "a*", "*a*", "h?llo", "hernadez~", "ab~2", "abcdef~2", "pé*"]),
+    st.sampled_from(["immun*", "a*", "*a*", "h?llo", "hernadez~", "ab~2", "abcdef~2", "pé*", "abcdef~2/2020",
+                     "~2/", "/"]),
     st.text(max_size=6),
 )
 
@@ -173,6 +174,15 @@ def test_costly_terms_are_refused_with_a_reason(fuzz_index):
         fuzz_index.search("*cells")
     with pytest.raises(QueryError, match="6 or more for ~2"):
         fuzz_index.search("nk~2")
+
+
+def test_found_by_the_long_fuzz_run(fuzz_index):
+    """Escapes bench/fuzz.py found: each now a clear error or a normal run."""
+    with pytest.raises(RecordError, match="nested too deeply"):
+        read_file_records(b'{"bibjson": ' + b"[" * 100_000, "deep.json")
+    found = read_file_records(b'{"id": "a", "bibjson": {"title": "T"}}\n' + b"[" * 100_000, "deep.ldj")
+    assert len(found.records) == 1 and "nested too deeply" in found.problems[0][1]
+    assert fuzz_index.search("lymphopenia~2/2020").total >= 1  # a fuzzy prefix longer than the word
 
 
 def test_limit_is_capped_and_said(fuzz_index):

@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 
 from unidecode import unidecode
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
 # Separates the values of a multi-valued field (authors, affiliations,
 # subjects) in the text handed to Whoosh; the tokenizer keeps it as a token so
@@ -113,13 +113,15 @@ class DeletionKeysFilter(Filter):
 
 
 def text_analyzer():
-    """Words of titles, abstracts and affiliations: folded, lower-cased, no stop words."""
+    """Words of titles, abstracts, subjects and affiliations: folded, lower-cased,
+    no stop words, stemmed (`cells` and `cell` are one word; names are not stemmed)."""
     # The gap goes in after StopFilter, which renumbers positions.
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | FoldAccentsFilter()
         | LowercaseFilter()
         | StopFilter(minsize=1)
+        | StemFilter()
         | ValueGapFilter()
     )
 

@@ -195,16 +195,18 @@ def search_command(
     query: Annotated[list[str], typer.Argument(metavar="QUERY...", help="Query in Whoosh syntax, e.g. 'author:\"perez martinez\" year:[2019 TO 2023]'.")],
     index_dir: IndexDir = Path("index"),
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many hits to show (at most 1000).")] = 10,
+    match_any: Annotated[bool, typer.Option(
+        "--any", help="Match any of the words (OR), best matches first: for long natural-language queries.")] = False,
     json_out: JsonFlag = False,
 ) -> None:
-    """Search the index; plain words must all match (AND)."""
+    """Search the index; plain words must all match (AND), or with --any any of them."""
     from tabulate import tabulate
 
     from .search import RecordIndex
 
     text = " ".join(query)
     with RecordIndex(index_dir) as ix:
-        result = ix.search(text, limit=limit)
+        result = ix.search(text, limit=limit, match_any=match_any)
     for note in result.notes:
         _say(f"recsearch: note: {note}")
     if json_out:

@@ -23,17 +23,21 @@ FIELD_ALIASES = {
     "language": ["lang"],
 }
 DEFAULT_FIELDS = ["title", "summary", "author", "affil", "subject", "journal"]
+# How much a match in each field counts, applied at query time (BM25 per field,
+# times the boost), so that tuning them needs no rebuild. Tuned on Cranfield
+# and CACM (bench/relevance.py).
+FIELD_BOOSTS = {"title": 2.0, "summary": 1.0, "author": 0.5, "affil": 1.0, "subject": 1.5, "journal": 1.0}
 
 
 def build_schema() -> fields.Schema:
     text, names = text_analyzer(), name_analyzer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
-        title=fields.TEXT(analyzer=text, field_boost=3.0),
+        title=fields.TEXT(analyzer=text),
         summary=fields.TEXT(analyzer=text),
-        author=fields.TEXT(analyzer=names, field_boost=2.0),
+        author=fields.TEXT(analyzer=names),
         affil=fields.TEXT(analyzer=text),
-        subject=fields.TEXT(analyzer=text, field_boost=1.5),
+        subject=fields.TEXT(analyzer=text),
         journal=fields.TEXT(analyzer=text),
         publisher=fields.TEXT(analyzer=text),
         issn=fields.KEYWORD(lowercase=True, scorable=False),

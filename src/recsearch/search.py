@@ -15,8 +15,9 @@ from whoosh.analysis import STOP_WORDS
 from whoosh.qparser import syntax
 
 from .errors import IndexAccessError, QueryError
-from .index import DEFAULT_FIELDS, FIELD_ALIASES, build_schema
+from .index import DEFAULT_FIELDS, FIELD_ALIASES, FIELD_BOOSTS, build_schema
 from .postings import DocSetQuery
+from .ranking import RecordBM25F, combine_fields
 from .record import Record
 from .store import open_index
 
@@ -28,6 +29,9 @@ MAX_EXPANSIONS = 1000
 # A search stops collecting after this long and returns what it has, saying so.
 TIME_LIMIT = 10.0
 RECORDS = wq.Term("kind", "record")
+ANY_GROUP = qparser.OrGroup
+# BM25F: K1 (saturation) tuned on Cranfield and CACM (bench/relevance.py).
+WEIGHTING = RecordBM25F(B=0.75, K1=1.6)
 _FIELD_REF = re.compile(r"(?<![\w.])([A-Za-z_]\w*):(?!//)")
 _QUOTED = re.compile(r'"[^"]*"?')
 
@@ -102,8 +106,10 @@ class DropStopWordsPlugin(qparser.Plugin):
         return kept
 
 
-def make_parser(schema) -> qparser.QueryParser:
-    parser = qparser.MultifieldParser(DEFAULT_FIELDS, schema, group=qparser.AndGroup)
+def make_parser(schema, match_any: bool = False) -> qparser.QueryParser:
+    """AND between words by default; with `match_any`, OR, ranked (long natural-language queries)."""
+    group = ANY_GROUP if match_any else qparser.AndGroup
+    parser = qparser.MultifieldParser(DEFAULT_FIELDS, schema, fieldboosts=FIELD_BOOSTS, group=group)
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
@@ -111,13 +117,13 @@ def make_parser(schema) -> qparser.QueryParser:
     return parser
 
 
-def parse_query(text: str, schema) -> wq.Query:
+def parse_query(text: str, schema, match_any: bool = False) -> wq.Query:
     """Parse a user query or raise QueryError with a one-line reason."""
     if not text.strip():
         raise QueryError("empty query: give some words to search for")
     _check_fields(text, schema)
     try:
-        q = make_parser(schema).parse(text)
+        q = make_parser(schema, match_any).parse(text)
     except Exception as exc:  # the parser's own failures, whatever their type
         raise QueryError(f"cannot parse query: {exc}") from None
     errors = _errors(q)
@@ -154,10 +160,12 @@ def bound_expansions(q: wq.Query, reader, notes: list[str]) -> wq.Query:
         fieldname = q.field()
         if fieldname not in reader.schema:
             return wq.NullQuery
-        if isinstance(q, wq.FuzzyTerm) and q.prefixlength == 0:
+        if isinstance(q, wq.FuzzyTerm):
             # The first letter as typed: it cuts the walk over the lexicon
-            # several times over, and few typos are in the first letter.
-            q = wq.FuzzyTerm(q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist, prefixlength=1)
+            # several times over, and few typos are in the first letter. A
+            # prefix longer than the word (`word~2/99`) is the whole word.
+            prefix = min(max(q.prefixlength, 1), len(q.text))
+            q = wq.FuzzyTerm(q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist, prefixlength=prefix)
         found = list(islice(q._btexts(reader), MAX_EXPANSIONS + 1))
         label = _query_text(q)
         if len(found) > MAX_EXPANSIONS:
@@ -225,15 +233,16 @@ class RecordIndex:
             raise IndexAccessError(f"the index at {self.root} was built by another version of recsearch: "
                                    "rebuild it with `recsearch index --rebuild`")
 
-    def search(self, text: str, limit: int = 10) -> SearchResult:
+    def search(self, text: str, limit: int = 10, match_any: bool = False) -> SearchResult:
+        """Records matching `text` (every word, or with `match_any` any word), best first."""
         if limit < 1:
             raise QueryError("--limit must be at least 1")
-        q = parse_query(text, self._ix.schema)
+        q = parse_query(text, self._ix.schema, match_any)
         notes = []
         if limit > MAX_LIMIT:
             notes.append(f"--limit {limit} is more than {MAX_LIMIT}: {MAX_LIMIT} hits at most are shown")
-        with self._ix.searcher() as searcher:
-            q = bound_expansions(q, searcher.reader(), notes)
+        with self._ix.searcher(weighting=WEIGHTING) as searcher:
+            q = combine_fields(bound_expansions(q, searcher.reader(), notes), set(DEFAULT_FIELDS))
             collector = TimeLimitCollector(searcher.collector(limit=min(limit, MAX_LIMIT)), TIME_LIMIT,
                                            use_alarm=False)
             try:

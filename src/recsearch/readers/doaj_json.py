@@ -35,6 +35,8 @@ def _articles(text: str, source: str):
     """(position, article dict) for each article in the file, 1-based."""
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise RecordError(source, "JSON nested too deeply to be a DOAJ article") from None
     except json.JSONDecodeError as exc:
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) < 2:
@@ -57,6 +59,8 @@ def _json_lines(lines: list[str]):
             yield position, json.loads(line)
         except json.JSONDecodeError as exc:
             yield position, RecordError("", f"invalid JSON line: {exc.msg}")
+        except RecursionError:
+            yield position, RecordError("", "JSON line nested too deeply")
 
 
 def doaj_article_record(item, source: str, position: int) -> Record:

@@ -1,0 +1,60 @@
+"""Ranking: BM25F over records (name documents left out of the statistics)."""
+
+from __future__ import annotations
+
+from recsearch.build import update_index
+from recsearch.record import Author, Record
+from recsearch.render import render_seed_record
+from recsearch.search import RecordIndex
+
+
+def make(tmp_path, records):
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    for n, record in enumerate(records):
+        (folder / f"{n}.txt").write_text(render_seed_record(record), encoding="utf-8")
+    update_index([folder], tmp_path / "ix")
+    return RecordIndex(tmp_path / "ix")
+
+
+FILLER = "Cardiac tissue was examined in a controlled laboratory study over several weeks."
+
+
+def rec(n: int, title: str, summary: str, authors=("Ana Souza",)) -> Record:
+    return Record(id=f"doaj-art-{n:032d}", title=title, summary=summary, authors=[Author(a) for a in authors],
+                  year=2020, date="2020")
+
+
+def test_word_in_title_and_abstract_counts_more_but_saturates(tmp_path):
+    with make(tmp_path, [
+        rec(1, "Zebrafish heart repair", FILLER),
+        rec(2, "Zebrafish heart repair", "Zebrafish regrow cardiac tissue. " + FILLER),
+        rec(3, "Heart repair in mice", "Zebrafish were not used. " + FILLER),
+        rec(4, "Liver disease", FILLER),
+    ]) as ix:
+        hits = ix.search("zebrafish", limit=10).hits
+        scores = {h.id[-1]: h.score for h in hits}
+        assert [h.id[-1] for h in hits][:2] == ["2", "1"]
+        assert scores["2"] > scores["1"] > scores["3"] > 0
+        assert scores["2"] < 2 * scores["1"]  # one saturation over the fields, not one per field
+
+
+def test_author_names_do_not_dilute_word_weights(tmp_path):
+    """Many distinct author names (one small document each) must not change a record's score."""
+    few = [rec(1, "Zebrafish heart repair", FILLER), rec(2, "Liver disease", FILLER)]
+    many = [rec(1, "Zebrafish heart repair", FILLER),
+            rec(2, "Liver disease", FILLER, authors=[f"Author{chr(65 + i)} Person{chr(65 + i)}" for i in range(25)])]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with make(tmp_path / "a", few) as ix:
+        alone = ix.search("zebrafish").hits[0].score
+    with make(tmp_path / "b", many) as ix:
+        crowded = ix.search("zebrafish").hits[0].score
+    assert abs(alone - crowded) < 1e-6
+
+
+def test_fielded_and_phrase_queries_still_work(tmp_path):
+    with make(tmp_path, [rec(1, "Zebrafish heart repair", FILLER), rec(2, "Heart of zebrafish", FILLER)]) as ix:
+        assert [h.id[-1] for h in ix.search('"zebrafish heart"').hits] == ["1"]
+        assert {h.id[-1] for h in ix.search("title:zebrafish").hits} == {"1", "2"}
+        assert {h.id[-1] for h in ix.search("zebrafish heart", match_any=True).hits} == {"1", "2"}
