@@ -185,11 +185,10 @@ def main() -> None:
         records, texts, qrels = COLLECTIONS[name]()
         queries = {q: query_words(t) for q, t in texts.items() if q in qrels}
         work = (args.work or Path(tempfile.mkdtemp(prefix="recsearch-relevance-"))) / name
-        for system, run in (("recsearch", lambda: run_recsearch(records, queries, work)),
-                            ("SQLite FTS5", lambda: run_fts5(records, queries)),
-                            ("tantivy", lambda: run_tantivy(records, queries))):
+        for system, run, extra in (("recsearch", run_recsearch, (work,)), ("SQLite FTS5", run_fts5, ()),
+                                   ("tantivy", run_tantivy, ())):
             started = time.perf_counter()
-            runs = run()
+            runs = run(records, queries, *extra)
             if runs is None:
                 rows.append([name, system, "not installed", "", "", "", ""])
                 continue

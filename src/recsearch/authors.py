@@ -267,8 +267,8 @@ def _candidate_names(searcher, words: list[str], cap: int) -> list[str]:
         for word in chosen:
             best: dict[int, float] = {}
             # Terms come in rising fit, so a better fit overwrites a worse one.
-            for field, term, fit in terms[word, n]:
-                best.update(dict.fromkeys(posting_ids(reader, field, term), fit))
+            for fieldname, term, fit in terms[word, n]:
+                best.update(dict.fromkeys(posting_ids(reader, fieldname, term), fit))
             if offset:
                 best = {doc + offset: fit for doc, fit in best.items()}
             coverage.update(best)

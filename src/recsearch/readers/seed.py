@@ -289,7 +289,7 @@ def _choose_split(readings, regions, trusted: bool):
     only a split at strong seams alone, from exactly one reading, counts.
     """
     splits = []
-    for rank, ((numbers, _), region) in enumerate(zip(readings, regions)):
+    for (numbers, _), region in zip(readings, regions):
         ids = sorted({i for i in numbers if i is not None})
         found = boundaries.split_affiliations_weighed(region, len(ids)) if trusted and ids else None
         splits.append((numbers, dict(zip(ids, found[0])), found[1]) if found else None)
