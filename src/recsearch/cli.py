@@ -372,8 +372,8 @@ def check_command(
     if json_out:
         _print_json(report.to_dict())
     elif report.ok:
-        typer.echo(f"Index OK: {report.records} records in {report.segments} segment"
-                   f"{'s' * (report.segments != 1)}, {report.files} source files as indexed")
+        typer.echo(f"Index OK: {report.records} record{'s' * (report.records != 1)} in {report.segments} segment"
+                   f"{'s' * (report.segments != 1)}, {report.files} source file{'s' * (report.files != 1)} as indexed")
     else:
         for problem in report.problems:
             typer.echo(f"{problem.what}: {problem.detail}")
