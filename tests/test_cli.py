@@ -147,3 +147,10 @@ def test_any_matches_either_word_and_ranks_both_first(index_dir):
     assert anyw["total"] >= 1 and REFERENCE_ID in [h["id"] for h in anyw["hits"]]
     many = json.loads(run("search", "natural killer lymphopenia", "--any", "--index", index_dir, "--json", "-n", "50").stdout)
     assert REFERENCE_ID in [h["id"] for h in many["hits"][:3]] and many["total"] > 1
+
+
+def test_help_keeps_bracketed_defaults_visible():
+    # Rich treats `[...]` in help text as markup and drops it: defaults are written without brackets.
+    text = " ".join(run("index", "--help").stdout.split())
+    assert "Default: those of the last run, else seeds/." in text
+    assert "Default: the reader of the last run, else auto." in text

@@ -62,7 +62,7 @@ def _reports_errors(command):
 def index_command(
     paths: Annotated[
         Optional[list[Path]],
-        typer.Argument(help="Record files or folders [default: those of the last run, else seeds/]."),
+        typer.Argument(help="Record files or folders. Default: those of the last run, else seeds/."),
     ] = None,
     index_dir: IndexDir = Path("index"),
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild from scratch instead of updating.")] = False,
@@ -73,7 +73,7 @@ def index_command(
     format: Annotated[Optional[str], typer.Option(
         "--format", metavar="FORMAT",
         help="Reader to use: auto (tell by content), seed, doaj-json, doaj-xml, pubmed (XML or MEDLINE text), "
-             "cord19 [default: that of the last run, else auto].")] = None,
+             "cord19. Default: the reader of the last run, else auto.")] = None,
 ) -> None:
     """Bring the index up to date with the record files: adds new files, re-reads
     changed ones, removes records of deleted ones (unchanged files are not read).
