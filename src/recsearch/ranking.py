@@ -16,6 +16,15 @@ from whoosh.matching import Matcher, NullMatcher
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
 
 
+def record_count(searcher) -> int:
+    """Records in the index (name documents left out): N of the statistics."""
+    return searcher.doc_frequency("kind", "record") or searcher.doc_count_all() or 1
+
+
+def bm25_idf(records: int, df: int) -> float:
+    return log(1 + (records - df + 0.5) / (df + 0.5))
+
+
 class RecordBM25F(BM25F):
     """BM25F with collection statistics over `kind:record` documents."""
 
@@ -29,9 +38,8 @@ class RecordBM25F(BM25F):
 class RecordBM25FScorer(BM25FScorer):
     def __init__(self, searcher, fieldname, text, B, K1, qf=1):
         parent = searcher.get_parent()  # global statistics live on the top searcher
-        records = parent.doc_frequency("kind", "record") or parent.doc_count_all() or 1
-        n = parent.doc_frequency(fieldname, text)
-        self.idf = log(1 + (records - n + 0.5) / (n + 0.5))
+        records = record_count(parent)
+        self.idf = bm25_idf(records, parent.doc_frequency(fieldname, text))
         self.avgfl = parent.field_length(fieldname) / records or 1
         self.B = B
         self.K1 = K1
@@ -79,11 +87,10 @@ class FieldsTerm(wq.Query):
         K1 = getattr(weighting, "K1", 1.2)
         parent = searcher.get_parent()
         reader = searcher.reader()
-        records = parent.doc_frequency("kind", "record") or parent.doc_count_all() or 1
+        records = record_count(parent)
         # The word's document frequency in the record as a whole is at least
         # its largest in one field.
-        df = max((parent.doc_frequency(f, t) for f, t in self.terms.items()), default=0)
-        idf = log(1 + (records - df + 0.5) / (df + 0.5))
+        idf = bm25_idf(records, max((parent.doc_frequency(f, t) for f, t in self.terms.items()), default=0))
         leaves = []
         for fieldname, text in self.terms.items():
             if (fieldname, text) not in reader:
