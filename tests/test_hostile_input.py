@@ -191,7 +191,7 @@ def test_limit_is_capped_and_said(fuzz_index):
 
 
 def test_many_expansions_become_one_scored_set(fuzz_index, monkeypatch):
-    import recsearch.search as search
+    import recsearch.query as search
 
     monkeypatch.setattr(search, "_SCORED_EXPANSIONS", 1)
     few = fuzz_index.search("c*", limit=50)

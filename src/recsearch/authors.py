@@ -48,22 +48,21 @@ class NameParts:
         return self.given + self.family
 
 
-@lru_cache(maxsize=100_000)
-def parse_name(name: str) -> NameParts:
-    """Split `Antonio Pérez-Martínez`, `Pérez-Martínez, Antonio`, `Perez-Martinez A`,
-    `A. J. Carcas`, `Rebeca Pérez de Diego`, `Ludwig van Beethoven`."""
+def split_name(name: str) -> tuple[str, str, bool]:
+    """A name as written, split into (family, given, initials-only given): `Antonio Pérez-Martínez`
+    → (`Pérez-Martínez`, `Antonio`), `Rebeca Pérez de Diego` → (`Pérez de Diego`, `Rebeca`)."""
     name = " ".join(name.split())
     # In a name typed all in capitals, `JOE` is a name; `JA` stays initials.
     shouting = name.isupper()
     if "," in name:
         family, given = name.split(",", 1)
-        return NameParts(_given_words(given, shouting), tuple(fold_words(family)))
+        return family.strip(), given.strip(), False
     raw = name.split(" ")
     if len(raw) > 1 and _is_initials(raw[-1], shouting) and not _is_initials(raw[0], shouting):
         # `Perez-Martinez A`, `Pérez-Martínez AJ`: surname first, initials last.
-        return NameParts(tuple(raw[-1].replace(".", "").lower()), tuple(fold_words(" ".join(raw[:-1]))))
+        return " ".join(raw[:-1]), raw[-1], True
     if len(raw) == 1:
-        return NameParts((), tuple(fold_words(name)))
+        return name, "", False
     # Family name: the last word, with the particles before it, and the word
     # before those (`Pérez de Diego`) while a given name is left.
     start = len(raw) - 1
@@ -71,7 +70,18 @@ def parse_name(name: str) -> NameParts:
         start -= 1
     if start < len(raw) - 1 and start > 1:
         start -= 1
-    return NameParts(_given_words(" ".join(raw[:start]), shouting), tuple(fold_words(" ".join(raw[start:]))))
+    return " ".join(raw[start:]), " ".join(raw[:start]), False
+
+
+@lru_cache(maxsize=100_000)
+def parse_name(name: str) -> NameParts:
+    """Split `Antonio Pérez-Martínez`, `Pérez-Martínez, Antonio`, `Perez-Martinez A`,
+    `A. J. Carcas`, `Rebeca Pérez de Diego`, `Ludwig van Beethoven`."""
+    shouting = " ".join(name.split()).isupper()
+    family, given, initials_last = split_name(name)
+    if initials_last:
+        return NameParts(tuple(given.replace(".", "").lower()), tuple(fold_words(family)))
+    return NameParts(_given_words(given, shouting) if given else (), tuple(fold_words(family)))
 
 
 def _is_initials(word: str, shouting: bool = False) -> bool:

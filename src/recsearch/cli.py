@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import shutil
 import sys
-import textwrap
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -24,37 +21,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-IndexDir = Annotated[
-    Path,
-    typer.Option("--index", "-i", envvar="RECSEARCH_INDEX", help="Index directory (env RECSEARCH_INDEX)."),
-]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
-
-
-def _say(message: str) -> None:
-    typer.echo(message, err=True)
-
-
-def _print_json(data) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def _fail(message: str, code: int = 1):
-    _say(f"recsearch: {message}")
-    raise typer.Exit(code)
-
-
-def _reports_errors(command):
-    """Turn our errors into a one-line message and their exit code."""
-
-    @functools.wraps(command)
-    def run(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except RecsearchError as exc:
-            _fail(str(exc), exc.exit_code)
-
-    return run
+from .cli_common import IndexDir, JsonFlag, _fail, _print_json, _reports_errors, _say  # noqa: E402
 
 
 @app.command("index")
@@ -178,153 +145,6 @@ def _watch(sources, index_dir, interval: float, json_out: bool, verbose: bool) -
         _say("recsearch: stopped watching")
 
 
-def _first_author(names: list[str]) -> str:
-    if not names:
-        return ""
-    return names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "")
-
-
-def _clip(text: str | None, width: int) -> str:
-    text = text or ""
-    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
-
-
-@app.command("search")
-@_reports_errors
-def search_command(
-    query: Annotated[list[str], typer.Argument(metavar="QUERY...", help="Query in Whoosh syntax, e.g. 'author:\"perez martinez\" year:[2019 TO 2023]'.")],
-    index_dir: IndexDir = Path("index"),
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many hits to show (at most 1000).")] = 10,
-    match_any: Annotated[bool, typer.Option(
-        "--any", help="Match any of the words (OR), best matches first: for long natural-language queries.")] = False,
-    json_out: JsonFlag = False,
-) -> None:
-    """Search the index; plain words must all match (AND), or with --any any of them."""
-    from tabulate import tabulate
-
-    from .search import RecordIndex
-
-    text = " ".join(query)
-    with RecordIndex(index_dir) as ix:
-        result = ix.search(text, limit=limit, match_any=match_any)
-    for note in result.notes:
-        _say(f"recsearch: note: {note}")
-    if json_out:
-        _print_json(result.to_dict())
-        return
-    if not result.hits:
-        _say(f"No records match {text!r}.")
-        return
-    headers = ["#", "Year", "First author", "Title", "Journal"]
-    rows = [[n, h.year or "", _first_author(h.authors), h.title, h.journal or ""] for n, h in enumerate(result.hits, 1)]
-    table = tabulate(rows, headers=headers, tablefmt="simple")
-    if sys.stdout.isatty():
-        # Fit the terminal: clip author and journal, then give the title what is left.
-        width = shutil.get_terminal_size((100, 24)).columns
-        for row in rows:
-            row[2], row[4] = _clip(row[2], 28), _clip(row[4], 24)
-        table = tabulate(rows, headers=headers, tablefmt="simple")
-        excess = max(len(line) for line in table.splitlines()) - width
-        if excess > 0:
-            longest = max(len(row[3]) for row in rows)
-            for row in rows:
-                row[3] = _clip(row[3], max(longest - excess, 20))
-            table = tabulate(rows, headers=headers, tablefmt="simple")
-    typer.echo(table)
-    if result.total > len(result.hits):
-        _say(f"{len(result.hits)} of {result.total} hits shown; more with --limit.")
-
-
-@app.command("author")
-@_reports_errors
-def author_command(
-    name: Annotated[list[str], typer.Argument(metavar="NAME...", help="A name as you remember it: any order, initials, typos, no accents.")],
-    index_dir: IndexDir = Path("index"),
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many people to show.")] = 5,
-    records: Annotated[bool, typer.Option("--records/--no-records", help="List each person's records.")] = True,
-    explain: Annotated[bool, typer.Option("--explain", help="Say why name variants were grouped.")] = False,
-    json_out: JsonFlag = False,
-) -> None:
-    """Find an author by name, tolerant of accents, order, initials and typos."""
-    from tabulate import tabulate
-
-    from .search import RecordIndex
-
-    text = " ".join(name)
-    with RecordIndex(index_dir) as ix:
-        # JSON lists every affiliation, so it reads every record.
-        matches = ix.authors(text, limit=limit, max_records=None if json_out else 50)
-    if json_out:
-        _print_json({"query": text, "matches": [m.to_dict() for m in matches]})
-        return
-    if not matches:
-        _say(f"No author names fit {text!r}.")
-        return
-    width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 10_000
-    out = []
-    for n, match in enumerate(matches, 1):
-        count = len(match.records)
-        out.append(f"{n}. {match.name}  (score {match.score:.0f}, {count} record{'s' * (count != 1)})")
-        if len(match.variants) > 1:
-            out.append(f"   variants: {'; '.join(match.variants)}")
-        for affiliation in match.affiliations[:5]:
-            out.append(f"   affiliation: {_clip(affiliation, width - 16)}")
-        if len(match.affiliations) > 5:
-            out.append(f"   … {len(match.affiliations) - 5} more affiliations (--json lists all)")
-        if explain:
-            out += [f"   grouped: {why}" for why in match.why] or ["   grouped: a single name variant"]
-        if records and match.record_details:
-            rows = [[d["year"] or "", d["id"], _clip(d["title"], max(width - 60, 30))] for d in match.record_details]
-            table = tabulate(rows, tablefmt="plain")
-            out += ["   " + line for line in table.splitlines()]
-        out.append("")
-    typer.echo("\n".join(out).rstrip())
-
-
-def _wrap(label: str, text: str, width: int) -> str:
-    return textwrap.fill(text, width=width, initial_indent=f"{label:<11}", subsequent_indent=" " * 11)
-
-
-@app.command("show")
-@_reports_errors
-def show_command(
-    record_id: Annotated[str, typer.Argument(metavar="ID", help="Record id, as shown by `search --json` or `show`.")],
-    index_dir: IndexDir = Path("index"),
-    json_out: JsonFlag = False,
-) -> None:
-    """Show one record in full, authors with their affiliations."""
-    from .search import RecordIndex
-
-    with RecordIndex(index_dir) as ix:
-        record = ix.get(record_id)
-    if record is None:
-        _fail(f"no record with id {record_id!r} in {index_dir}")
-    if json_out:
-        _print_json(record.to_dict())
-        return
-    width = min(shutil.get_terminal_size((100, 24)).columns, 100) if sys.stdout.isatty() else 100
-    out = [record.title, "=" * min(len(record.title), width), ""]
-    out.append(f"{'Id':<11}{record.id}")
-    for label, value in (
-        ("Journal", record.journal), ("Publisher", record.publisher), ("Date", record.date),
-        ("ISSN", ", ".join(record.issns)), ("Language", record.language), ("URL", record.url),
-        ("Subjects", "; ".join(record.subjects)), ("Source", f"{record.source}, record {record.position}" if record.position else record.source),
-    ):
-        if value:
-            out.append(_wrap(label, value, width))
-    out += ["", f"Authors ({len(record.authors)})"]
-    for n, author in enumerate(record.authors, 1):
-        out.append(f"{n:>4}. {author.name}")
-        if author.affiliation:
-            out.append(textwrap.fill(author.affiliation, width=width, initial_indent=" " * 8, subsequent_indent=" " * 8))
-    if record.affiliation_text:
-        out += ["", "Affiliations (not split per author)"]
-        out.append(textwrap.fill(record.affiliation_text, width=width, initial_indent="  ", subsequent_indent="  "))
-    if record.summary:
-        out += ["", "Abstract", textwrap.fill(record.summary, width=width, initial_indent="  ", subsequent_indent="  ")]
-    typer.echo("\n".join(out))
-
-
 @app.command("stats")
 @_reports_errors
 def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = False) -> None:
@@ -385,6 +205,17 @@ def check_command(
              f"to repair, run: {fix}{where}")
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _register_commands() -> None:
+    from .cli_search import commands
+
+    app.registered_commands += commands.registered_commands
+    order = ["index", "search", "author", "show", "similar", "history", "stats", "check"]
+    app.registered_commands.sort(key=lambda c: order.index(c.name) if c.name in order else len(order))
+
+
+_register_commands()
 
 
 def main() -> None:

@@ -6,11 +6,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import fields
+from whoosh import columns, fields
 
 from . import store
 from .analysis import join_values, name_analyzer, name_key_analyzer, text_analyzer
 from .authors import name_id
+from .facets import facet_column, facet_key, sort_author, sort_title
 from .record import Record
 
 # Query field names users type, with the words they may type instead.
@@ -47,6 +48,14 @@ def build_schema() -> fields.Schema:
         url=fields.ID(),
         source=fields.ID(stored=True),
         record=fields.STORED(),
+        # Filters match these folded exact values; facets and sorting read the columns.
+        journal_key=fields.ID(),
+        publisher_key=fields.ID(),
+        language_key=fields.ID(),
+        subject_key=fields.KEYWORD(commas=True, scorable=False),
+        facets=fields.COLUMN(columns.VarBytesColumn()),
+        sort_title=fields.COLUMN(columns.VarBytesColumn()),
+        sort_author=fields.COLUMN(columns.VarBytesColumn()),
         # Records are `kind:record`; each distinct author name is a small
         # `kind:name` document that author lookup searches (authors.py).
         kind=fields.ID(),
@@ -82,6 +91,13 @@ def record_document(record: Record) -> dict:
         "kind": "record",
         "author_id": " ".join(name_id(n) for n in record.author_names),
         "source": record.source or "",
+        "journal_key": facet_key(record.journal or ""),
+        "publisher_key": facet_key(record.publisher or ""),
+        "language_key": facet_key(record.language or ""),
+        "subject_key": ",".join(facet_key(s) for s in record.subjects),
+        "facets": facet_column(record),
+        "sort_title": sort_title(record.title),
+        "sort_author": sort_author(record),
         "record": json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")),
     }
     if record.year is not None:

@@ -74,3 +74,50 @@ class DocSetQuery(wq.Query):
         if not ids:
             return NullMatcher()
         return ListMatcher(sorted(ids), all_weights=self.boost)
+
+
+class DocNumQuery(wq.Query):
+    """A fixed set of documents (top-level document numbers), all at one score.
+
+    What a `#N` history reference becomes once its search has run. Whoosh runs
+    a query segment by segment, so the matcher picks out its segment's share.
+    """
+
+    def __init__(self, docnums, label: str = "", boost: float = 1.0):
+        self.docnums = sorted(set(docnums))
+        self.label = label
+        self.boost = boost
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.docnums == self.docnums and other.boost == self.boost
+
+    def __hash__(self):
+        return hash((tuple(self.docnums), self.boost))
+
+    def __repr__(self):
+        return f"DocNumQuery({self.label or len(self.docnums)!r})"
+
+    def __unicode__(self):
+        return self.label or f"<{len(self.docnums)} records>"
+
+    __str__ = __unicode__
+
+    def estimate_size(self, ixreader):
+        return len(self.docnums)
+
+    def matcher(self, searcher, context=None):
+        import bisect
+
+        offset = 0
+        parent = searcher.get_parent()
+        if parent is not searcher:
+            for sub, sub_offset in parent.subsearchers:
+                if sub is searcher:
+                    offset = sub_offset
+                    break
+        size = searcher.doc_count_all()
+        lo, hi = bisect.bisect_left(self.docnums, offset), bisect.bisect_left(self.docnums, offset + size)
+        local = [d - offset for d in self.docnums[lo:hi]]
+        if not local:
+            return NullMatcher()
+        return ListMatcher(local, all_weights=self.boost)

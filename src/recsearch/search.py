@@ -1,39 +1,29 @@
-"""Query the index: parse Whoosh query syntax, rank, and fetch records."""
+"""Search an index: run a query with filters, sorting and facets, and fetch records."""
 
 from __future__ import annotations
 
 import json
-import re
-from itertools import islice
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from whoosh import qparser
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.analysis import STOP_WORDS
-from whoosh.qparser import syntax
 
 from .errors import IndexAccessError, QueryError
-from .index import DEFAULT_FIELDS, FIELD_ALIASES, FIELD_BOOSTS, build_schema
-from .postings import DocSetQuery
+from .facets import FACETS, KEY_FIELDS, count_facets, facet_key, facet_values, filter_query
+from .index import DEFAULT_FIELDS, build_schema
+from .postings import DocNumQuery
+from .query import RECORDS, HistoryRef, _records_only, bound_expansions, parse_query
 from .ranking import RecordBM25F, combine_fields
 from .record import Record
 from .store import open_index
 
 MAX_LIMIT = 1000
-# Words one wildcard, prefix or fuzzy term may stand for in one field. Past it
-# the query is refused, as Lucene refuses too many clauses: such a term
-# matches most of the index and costs seconds.
-MAX_EXPANSIONS = 1000
 # A search stops collecting after this long and returns what it has, saying so.
 TIME_LIMIT = 10.0
-RECORDS = wq.Term("kind", "record")
-ANY_GROUP = qparser.OrGroup
 # BM25F: K1 (saturation) tuned on Cranfield and CACM (bench/relevance.py).
 WEIGHTING = RecordBM25F(B=0.75, K1=1.6)
-_FIELD_REF = re.compile(r"(?<![\w.])([A-Za-z_]\w*):(?!//)")
-_QUOTED = re.compile(r'"[^"]*"?')
+SORTS = ("relevance", "year", "-year", "title", "-title", "author", "-author")
 
 
 @dataclass
@@ -43,7 +33,16 @@ class Hit:
     authors: list[str]
     year: int | None
     journal: str | None
-    score: float
+    score: float | None  # None when sorted by something else than relevance
+    snippet: dict | None = None  # with snippets: field, text, highlights
+    matched: list[dict] | None = None  # with explain: per field, the words that matched
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        for key in ("snippet", "matched"):
+            if data[key] is None:
+                del data[key]
+        return data
 
 
 @dataclass
@@ -52,174 +51,45 @@ class SearchResult:
     total: int
     hits: list[Hit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was cut short, and why
+    facets: dict[str, list[dict]] = field(default_factory=dict)
+    suggestions: list[dict] = field(default_factory=list)  # ready-to-run rescues of a poor query
+    records: list[Record] = field(default_factory=list, repr=False)  # the hits' full records
 
     def to_dict(self) -> dict:
-        data = {"query": self.query, "total": self.total, "hits": [asdict(h) for h in self.hits]}
+        data = {"query": self.query, "total": self.total, "hits": [h.to_dict() for h in self.hits]}
         if self.notes:
             data["notes"] = self.notes
+        if self.facets:
+            data["facets"] = self.facets
+        if self.suggestions:
+            data["suggestions"] = self.suggestions
         return data
 
 
-def searchable_fields(schema) -> list[str]:
-    hidden = {"record", "source", "kind", "author_id", "name_id", "name", "name_words", "name_keys"}
-    return [name for name in schema.names() if name not in hidden]
+def _hit(record: Record, score: float | None) -> Hit:
+    return Hit(id=record.id, title=record.title, authors=record.author_names, year=record.year,
+               journal=record.journal, score=None if score is None else round(float(score), 4))
 
 
-def _check_fields(text: str, schema) -> None:
-    """Refuse `foo:bar` for a field we do not have (Whoosh would search the text `foo:bar`)."""
-    known = set(searchable_fields(schema)) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
-    for match in _FIELD_REF.finditer(_QUOTED.sub(" ", text)):
-        if match.group(1) not in known:
-            raise QueryError(
-                f"unknown field '{match.group(1)}:'; fields are: {', '.join(searchable_fields(schema))}"
-            )
+def _stored_record(stored: dict) -> Record:
+    return Record.from_dict(json.loads(stored["record"]))
 
 
-def _errors(q) -> list[str]:
-    found = [str(q.error)] if getattr(q, "error", None) else []
-    if isinstance(q, (wq.NumericRange, wq.TermRange)) and None not in (q.start, q.end) and q.start > q.end:
-        found.append(f"range {q.fieldname}:[{q.start} TO {q.end}] is backwards")
-    for child in q.children():
-        found += _errors(child)
-    return found
+@dataclass
+class SearchOptions:
+    """What narrows, orders and annotates a search besides its query text."""
+
+    match_any: bool = False
+    filters: dict[str, list[str]] = field(default_factory=dict)  # facet → values (year: ranges)
+    sort: str = "relevance"
+    facets: list[str] = field(default_factory=list)
+    facet_limit: int = 10
+    snippets: bool = False
+    explain: bool = False
+    suggest: bool = True  # suggest rescues when few records match
 
 
-class DropStopWordsPlugin(qparser.Plugin):
-    """Drop unfielded stop words before they fan out over the default fields.
-
-    Names keep every word (`de`, `van`), so without this `safety of NK` would
-    require an author or language word `of`.
-    """
-
-    def filters(self, parser):
-        # After explicit field names (100), before the multifield fan-out (110).
-        return [(self.drop_stop_words, 105)]
-
-    def drop_stop_words(self, parser, group):
-        kept = group.empty_copy()
-        for node in group:
-            if isinstance(node, syntax.GroupNode):
-                kept.append(self.drop_stop_words(parser, node))
-            elif not (type(node) is syntax.WordNode and node.fieldname is None
-                      and node.text.lower() in STOP_WORDS):
-                kept.append(node)
-        return kept
-
-
-def make_parser(schema, match_any: bool = False) -> qparser.QueryParser:
-    """AND between words by default; with `match_any`, OR, ranked (long natural-language queries)."""
-    group = ANY_GROUP if match_any else qparser.AndGroup
-    parser = qparser.MultifieldParser(DEFAULT_FIELDS, schema, fieldboosts=FIELD_BOOSTS, group=group)
-    parser.add_plugin(qparser.FuzzyTermPlugin())
-    parser.add_plugin(qparser.GtLtPlugin())
-    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
-    parser.add_plugin(DropStopWordsPlugin())
-    return parser
-
-
-def parse_query(text: str, schema, match_any: bool = False) -> wq.Query:
-    """Parse a user query or raise QueryError with a one-line reason."""
-    if not text.strip():
-        raise QueryError("empty query: give some words to search for")
-    _check_fields(text, schema)
-    try:
-        q = make_parser(schema, match_any).parse(text)
-    except Exception as exc:  # the parser's own failures, whatever their type
-        raise QueryError(f"cannot parse query: {exc}") from None
-    errors = _errors(q)
-    if errors:
-        raise QueryError(f"bad query: {errors[0]}")
-    if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
-        raise QueryError("nothing to search for: the query has only stop words or punctuation")
-    _refuse_costly(q)
-    return q
-
-
-def _refuse_costly(q: wq.Query) -> None:
-    """Refuse terms that would walk every word of the index."""
-    if isinstance(q, wq.Wildcard) and q.text[:1] in "*?":
-        raise QueryError(f"'{q.text}': a word cannot start with * or ? (that reads every word of the index); "
-                         "give its first letters, e.g. 'immun*'")
-    if isinstance(q, wq.FuzzyTerm):
-        # As Lucene's AUTO fuzziness: short words have too many neighbours.
-        if q.maxdist > 2:
-            raise QueryError(f"'{q.text}~{q.maxdist}': at most 2 letters off (~2)")
-        if len(q.text) < 3 or (q.maxdist == 2 and len(q.text) < 6):
-            raise QueryError(f"'{q.text}~{q.maxdist}': fuzzy search needs 3 letters or more for ~1, 6 or more for ~2")
-    for child in q.children():
-        _refuse_costly(child)
-
-
-def bound_expansions(q: wq.Query, reader, notes: list[str]) -> wq.Query:
-    """Expand wildcard, prefix and fuzzy terms against the index.
-
-    A few expansions stay scored terms; more become one constant-score set of
-    documents (`DocSetQuery`); past MAX_EXPANSIONS words the query is refused.
-    """
-    if isinstance(q, wq.MultiTerm):
-        fieldname = q.field()
-        if fieldname not in reader.schema:
-            return wq.NullQuery
-        if isinstance(q, wq.FuzzyTerm):
-            # The first letter as typed: it cuts the walk over the lexicon
-            # several times over, and few typos are in the first letter. A
-            # prefix longer than the word (`word~2/99`) is the whole word.
-            prefix = min(max(q.prefixlength, 1), len(q.text))
-            q = wq.FuzzyTerm(q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist, prefixlength=prefix)
-        found = list(islice(q._btexts(reader), MAX_EXPANSIONS + 1))
-        label = _query_text(q)
-        if len(found) > MAX_EXPANSIONS:
-            raise QueryError(f"'{label}' stands for more than {MAX_EXPANSIONS:,} different words in {fieldname}: "
-                             "give more letters (or fewer ~ edits) to narrow it")
-        field = reader.schema[fieldname]
-        # Prefix and wildcard walks give bytes, fuzzy walks give text.
-        words = sorted({field.from_bytes(b) if isinstance(b, bytes) else b for b in found})
-        if len(words) > _SCORED_EXPANSIONS:
-            return DocSetQuery(fieldname, words, boost=q.boost, label=label)
-        terms = [wq.Term(fieldname, word, boost=q.boost) for word in words]
-        return wq.Or(terms) if len(terms) > 1 else (terms[0] if terms else wq.NullQuery)
-    if q.children():
-        return q.apply(lambda child: bound_expansions(child, reader, notes))
-    return q
-
-
-_SCORED_EXPANSIONS = 20  # up to this many, each expansion is scored like a typed word
-
-
-def _records_only(q: wq.Query) -> wq.Query:
-    """`q`, restricted to record documents where it could match a name document.
-
-    Name documents hold none of the searchable fields, so only a query that
-    matches by absence (`NOT x`, `*`) can reach them; intersecting every query
-    with `kind:record` would double its cost. (An intersection, not a filter:
-    Whoosh builds a filter's whole document set on every search.)
-    """
-    def reaches_names(node: wq.Query) -> bool:
-        return isinstance(node, (wq.Not, wq.Every)) or any(reaches_names(c) for c in node.children())
-
-    return wq.And([q, RECORDS]) if reaches_names(q) else q
-
-
-def _query_text(q: wq.MultiTerm) -> str:
-    if isinstance(q, wq.FuzzyTerm):
-        return f"{q.text}~{q.maxdist}"
-    if isinstance(q, wq.Prefix):
-        return f"{q.text}*"
-    if isinstance(q, wq.TermRange):
-        return f"[{q.start or ''} TO {q.end or ''}]"
-    return getattr(q, "text", str(q))
-
-
-def _hit(stored: dict, score: float) -> Hit:
-    data = json.loads(stored["record"])
-    return Hit(
-        id=data["id"],
-        title=data["title"],
-        authors=[a["name"] for a in data.get("authors", [])],
-        year=data.get("year"),
-        journal=data.get("journal"),
-        score=round(float(score), 4),
-    )
+FEW_HITS = 3  # fewer hits than this, and corrections are suggested
 
 
 class RecordIndex:
@@ -233,25 +103,145 @@ class RecordIndex:
             raise IndexAccessError(f"the index at {self.root} was built by another version of recsearch: "
                                    "rebuild it with `recsearch index --rebuild`")
 
-    def search(self, text: str, limit: int = 10, match_any: bool = False) -> SearchResult:
-        """Records matching `text` (every word, or with `match_any` any word), best first."""
-        if limit < 1:
+    @property
+    def record_count(self) -> int:
+        from .ranking import record_count
+
+        with self._ix.searcher() as searcher:
+            return record_count(searcher)
+
+    def search(self, text: str, limit: int | None = 10, match_any: bool = False,
+               options: SearchOptions | None = None) -> SearchResult:
+        """Records matching `text` (every word, or with `match_any` any word), best first.
+
+        `limit=None` returns every hit (for exports).
+        """
+        options = options or SearchOptions(match_any=match_any)
+        options.match_any = options.match_any or match_any
+        if limit is not None and limit < 1:
             raise QueryError("--limit must be at least 1")
-        q = parse_query(text, self._ix.schema, match_any)
-        notes = []
-        if limit > MAX_LIMIT:
+        if options.sort not in SORTS:
+            raise QueryError(f"cannot sort by {options.sort!r}: use one of {', '.join(SORTS)}")
+        unknown = [f for f in options.facets if f not in FACETS]
+        if unknown:
+            raise QueryError(f"no facet {unknown[0]!r}: facets are {', '.join(FACETS)}")
+        notes: list[str] = []
+        if limit is not None and limit > MAX_LIMIT:
             notes.append(f"--limit {limit} is more than {MAX_LIMIT}: {MAX_LIMIT} hits at most are shown")
+            limit = MAX_LIMIT
         with self._ix.searcher(weighting=WEIGHTING) as searcher:
-            q = combine_fields(bound_expansions(q, searcher.reader(), notes), set(DEFAULT_FIELDS))
-            collector = TimeLimitCollector(searcher.collector(limit=min(limit, MAX_LIMIT)), TIME_LIMIT,
-                                           use_alarm=False)
-            try:
-                searcher.search_with_collector(_records_only(q), collector)
-            except TimeLimit:
-                notes.append(f"the search stopped after {TIME_LIMIT:g} s: the hits and their count are incomplete")
-            results = collector.results()
-            hits = [_hit(r.fields(), r.score) for r in results]
-            return SearchResult(query=text, total=len(results), hits=hits, notes=notes)
+            origins: dict[tuple[str, str], str] = {}
+            q = self._prepare(text, options.match_any, options.filters, searcher, notes, origins, set())
+            if options.sort == "relevance":
+                collector = TimeLimitCollector(searcher.collector(limit=limit), TIME_LIMIT, use_alarm=False)
+                try:
+                    searcher.search_with_collector(q, collector)
+                except TimeLimit:
+                    notes.append(f"the search stopped after {TIME_LIMIT:g} s: the hits and their count are incomplete")
+                results = collector.results()
+                scored = [(r.docnum, r.score) for r in results]
+                # Counting runs the query again without scores, only when the page is full.
+                docnums = None if limit is None or len(scored) < limit else set(results.docs())
+                total = len(scored) if docnums is None else len(docnums)
+                if options.facets and docnums is None:
+                    docnums = [d for d, _ in scored]
+            else:
+                docnums = list(searcher.docs_for_query(q))
+                total = len(docnums)
+                scored = [(d, None) for d in sort_docnums(searcher.reader(), docnums, options.sort)[:limit]]
+            records = [_stored_record(searcher.stored_fields(d)) for d, _ in scored]
+            hits = [_hit(r, score) for r, (_, score) in zip(records, scored)]
+            if options.snippets or options.explain:
+                self._annotate(hits, records, q, options, origins)
+            facets = {}
+            if options.facets:
+                counted = count_facets(searcher.reader(), docnums, options.facets, options.facet_limit)
+                facets = {name: [asdict(c) for c in rows] for name, rows in counted.items()}
+            result = SearchResult(query=text, total=total, hits=hits, notes=notes, facets=facets, records=records)
+            if options.suggest and total < FEW_HITS:
+                from .suggest import rescue
+
+                result.suggestions = rescue(self, searcher, text, options, total)
+            return result
+
+    def _prepare(self, text: str, match_any: bool, filters: dict[str, list[str]], searcher, notes: list[str],
+                 origins: dict | None, seen: set[int]) -> wq.Query:
+        """The query ready to run: history references resolved, expansions bounded, filters applied."""
+        q = parse_query(text, self._ix.schema, match_any)
+        q = self._resolve_history(q, searcher, seen)
+        q = combine_fields(bound_expansions(q, searcher.reader(), notes, origins), set(DEFAULT_FIELDS))
+        restrict = filter_query(filters or {})
+        if restrict is not None:
+            self._note_unknown_filter_values(filters, searcher.reader(), notes)
+            q = wq.And([q, restrict])
+        return _records_only(q)
+
+    def _resolve_history(self, q: wq.Query, searcher, seen: set[int]) -> wq.Query:
+        if isinstance(q, HistoryRef):
+            from .history import History
+
+            if q.number in seen:
+                raise QueryError(f"#{q.number} refers to itself through the history")
+            entry = History(self.root).get(q.number)
+            inner = self._prepare(entry.query, entry.match_any, entry.filters, searcher, [], None,
+                                  seen | {q.number})
+            return DocNumQuery(searcher.docs_for_query(inner), label=f"#{q.number}")
+        if q.children():
+            return q.apply(lambda child: self._resolve_history(child, searcher, seen))
+        return q
+
+    def _note_unknown_filter_values(self, filters, reader, notes: list[str]) -> None:
+        from rapidfuzz import process
+
+        for name, values in filters.items():
+            if name not in KEY_FIELDS:
+                continue
+            fieldname = KEY_FIELDS[name]
+            for value in values:
+                if (fieldname, facet_key(value)) in reader:
+                    continue
+                known = [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon(fieldname)]
+                close = [m[0] for m in process.extract(facet_key(value), known, limit=3, score_cutoff=60)]
+                hint = f"; closest: {', '.join(close)}" if close else ""
+                notes.append(f"no record has {name} {value!r}{hint}")
+
+    def _annotate(self, hits: list[Hit], records: list[Record], q: wq.Query, options: SearchOptions,
+                  origins: dict) -> None:
+        from .matches import make_snippet, matched_fields, query_words
+
+        words = query_words(q)
+        words.pop("kind", None)
+        for hit, record in zip(hits, records):
+            found = matched_fields(record, words, self._ix.schema)
+            if options.explain:
+                hit.matched = [m.to_dict(origins) for m in found]
+            if options.snippets:
+                snippet = make_snippet(record, found)
+                hit.snippet = snippet.to_dict() if snippet else None
+
+    def similar(self, record_id: str, limit: int = 10) -> SearchResult:
+        """Records most like one record: its key words of title, subjects, abstract and authors."""
+        from whoosh.classify import Bo1Model
+
+        record = self.get(record_id)
+        if record is None:
+            raise QueryError(f"no record with id {record_id!r}")
+        parts = [("title", record.title, 2.0), ("subject", "; ".join(record.subjects), 1.5),
+                 ("summary", record.summary or "", 1.0), ("author", "; ".join(record.author_names), 0.5)]
+        with self._ix.searcher(weighting=WEIGHTING) as searcher:
+            terms = []
+            for fieldname, text, weight in parts:
+                if not text:
+                    continue
+                for word, score in searcher.key_terms_from_text(fieldname, text, numterms=10, model=Bo1Model):
+                    terms.append(wq.Term(fieldname, word, boost=weight * score))
+            if not terms:
+                return SearchResult(query=f"similar:{record_id}", total=0)
+            q = wq.And([wq.Or(terms), RECORDS, wq.Not(wq.Term("id", record_id))])
+            results = searcher.search(q, limit=min(limit, MAX_LIMIT))
+            records = [_stored_record(r.fields()) for r in results]
+            hits = [_hit(rec, r.score) for rec, r in zip(records, results)]
+            return SearchResult(query=f"similar:{record_id}", total=len(results), hits=hits, records=records)
 
     def authors(self, name: str, limit: int = 10, max_records: int | None = 50):
         """People whose names fit `name`, best first (see authors.lookup_authors).
@@ -267,7 +257,7 @@ class RecordIndex:
     def get(self, record_id: str) -> Record | None:
         with self._ix.searcher() as searcher:
             stored = searcher.document(id=record_id)
-        return Record.from_dict(json.loads(stored["record"])) if stored else None
+        return _stored_record(stored) if stored else None
 
     def close(self) -> None:
         self._ix.close()
@@ -277,3 +267,20 @@ class RecordIndex:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def sort_docnums(reader, docnums: list[int], sort: str) -> list[int]:
+    """`docnums` ordered by year, title or first author (`-` for descending); records without it last."""
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key == "year":
+        column = reader.column_reader("facets")
+        values = {d: (facet_values(column[d]).get("year") or [None])[0] for d in docnums}
+        present = [d for d in docnums if values[d]]
+        present.sort(key=lambda d: (int(values[d]), d), reverse=descending)
+        return present + [d for d in docnums if not values[d]]
+    column = reader.column_reader(f"sort_{key}")
+    keys = {d: column[d] for d in docnums}
+    present = [d for d in docnums if keys[d] and keys[d] != b"\x7f"]
+    present.sort(key=lambda d: keys[d], reverse=descending)
+    return present + [d for d in docnums if not keys[d] or keys[d] == b"\x7f"]

@@ -35,7 +35,7 @@ LOCK = "LOCK"
 LAST_RUN = "last-run.json"
 MANIFEST_PREFIX = "manifest-"
 # Bump when the schema or analysis changes: older indexes are rebuilt.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 
 class DurableFileStorage(FileStorage):

@@ -1,0 +1,231 @@
+"""The query language: parse what a user typed, refuse what would cost too much,
+and expand wildcard, prefix and fuzzy words within bounds."""
+
+from __future__ import annotations
+
+import re
+from itertools import islice
+
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.analysis import STOP_WORDS
+from whoosh.qparser import syntax
+
+from .errors import QueryError
+from .index import DEFAULT_FIELDS, FIELD_ALIASES, FIELD_BOOSTS
+from .postings import DocSetQuery
+
+# Words one wildcard, prefix or fuzzy term may stand for in one field. Past it
+# the query is refused, as Lucene refuses too many clauses: such a term
+# matches most of the index and costs seconds.
+MAX_EXPANSIONS = 1000
+RECORDS = wq.Term("kind", "record")
+ANY_GROUP = qparser.OrGroup
+_FIELD_REF = re.compile(r"(?<![\w.])([A-Za-z_]\w*):(?!//)")
+_QUOTED = re.compile(r'"[^"]*"?')
+
+
+def searchable_fields(schema) -> list[str]:
+    hidden = {"record", "source", "kind", "author_id", "name_id", "name", "name_words", "name_keys",
+              "journal_key", "publisher_key", "language_key", "subject_key", "facets", "sort_title", "sort_author"}
+    return [name for name in schema.names() if name not in hidden]
+
+
+def _check_fields(text: str, schema) -> None:
+    """Refuse `foo:bar` for a field we do not have (Whoosh would search the text `foo:bar`)."""
+    known = set(searchable_fields(schema)) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
+    for match in _FIELD_REF.finditer(_QUOTED.sub(" ", text)):
+        if match.group(1) not in known:
+            raise QueryError(
+                f"unknown field '{match.group(1)}:'; fields are: {', '.join(searchable_fields(schema))}"
+            )
+
+
+def _errors(q) -> list[str]:
+    found = [str(q.error)] if getattr(q, "error", None) else []
+    if isinstance(q, (wq.NumericRange, wq.TermRange)) and None not in (q.start, q.end) and q.start > q.end:
+        found.append(f"range {q.fieldname}:[{q.start} TO {q.end}] is backwards")
+    for child in q.children():
+        found += _errors(child)
+    return found
+
+
+class DropStopWordsPlugin(qparser.Plugin):
+    """Drop unfielded stop words before they fan out over the default fields.
+
+    Names keep every word (`de`, `van`), so without this `safety of NK` would
+    require an author or language word `of`.
+    """
+
+    def filters(self, parser):
+        # After explicit field names (100), before the multifield fan-out (110).
+        return [(self.drop_stop_words, 105)]
+
+    def drop_stop_words(self, parser, group):
+        kept = group.empty_copy()
+        for node in group:
+            if isinstance(node, syntax.GroupNode):
+                kept.append(self.drop_stop_words(parser, node))
+            elif not (type(node) is syntax.WordNode and node.fieldname is None
+                      and node.text.lower() in STOP_WORDS):
+                kept.append(node)
+        return kept
+
+
+class HistoryRef(wq.Query):
+    """`#N`: the records line N of the search history finds (resolved by RecordIndex)."""
+
+    fieldname = None
+
+    def __init__(self, number: int):
+        self.number = number
+        self.boost = 1.0
+
+    def field(self):
+        return None
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.number == self.number
+
+    def __hash__(self):
+        return hash(("#", self.number))
+
+    def __unicode__(self):
+        return f"#{self.number}"
+
+    __str__ = __repr__ = __unicode__
+
+    def estimate_size(self, ixreader):
+        return 0
+
+    def matcher(self, searcher, context=None):
+        raise QueryError(f"#{self.number} refers to the search history, which this search cannot read")
+
+
+class HistoryRefNode(syntax.SyntaxNode):
+    def __init__(self, number):
+        self.number = int(number)
+
+    def r(self):
+        return f"#{self.number}"
+
+    def query(self, parser):
+        return HistoryRef(self.number)
+
+
+class HistoryRefPlugin(qparser.TaggingPlugin):
+    """Tags `#3` as a reference to line 3 of the search history."""
+
+    expr = r"#(?P<number>\d+)(?![\w.])"
+    nodetype = HistoryRefNode
+    priority = 0
+
+
+def make_parser(schema, match_any: bool = False) -> qparser.QueryParser:
+    """AND between words by default; with `match_any`, OR, ranked (long natural-language queries)."""
+    group = ANY_GROUP if match_any else qparser.AndGroup
+    parser = qparser.MultifieldParser(DEFAULT_FIELDS, schema, fieldboosts=FIELD_BOOSTS, group=group)
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    parser.add_plugin(qparser.GtLtPlugin())
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    parser.add_plugin(DropStopWordsPlugin())
+    parser.add_plugin(HistoryRefPlugin())
+    return parser
+
+
+def parse_query(text: str, schema, match_any: bool = False) -> wq.Query:
+    """Parse a user query or raise QueryError with a one-line reason."""
+    if not text.strip():
+        raise QueryError("empty query: give some words to search for")
+    _check_fields(text, schema)
+    try:
+        q = make_parser(schema, match_any).parse(text)
+    except Exception as exc:  # the parser's own failures, whatever their type
+        raise QueryError(f"cannot parse query: {exc}") from None
+    errors = _errors(q)
+    if errors:
+        raise QueryError(f"bad query: {errors[0]}")
+    if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        raise QueryError("nothing to search for: the query has only stop words or punctuation")
+    _refuse_costly(q)
+    return q
+
+
+def _refuse_costly(q: wq.Query) -> None:
+    """Refuse terms that would walk every word of the index."""
+    if isinstance(q, wq.Wildcard) and q.text[:1] in "*?":
+        raise QueryError(f"'{q.text}': a word cannot start with * or ? (that reads every word of the index); "
+                         "give its first letters, e.g. 'immun*'")
+    if isinstance(q, wq.FuzzyTerm):
+        # As Lucene's AUTO fuzziness: short words have too many neighbours.
+        if q.maxdist > 2:
+            raise QueryError(f"'{q.text}~{q.maxdist}': at most 2 letters off (~2)")
+        if len(q.text) < 3 or (q.maxdist == 2 and len(q.text) < 6):
+            raise QueryError(f"'{q.text}~{q.maxdist}': fuzzy search needs 3 letters or more for ~1, 6 or more for ~2")
+    for child in q.children():
+        _refuse_costly(child)
+
+
+def bound_expansions(q: wq.Query, reader, notes: list[str],
+                     origins: dict[tuple[str, str], str] | None = None) -> wq.Query:
+    """Expand wildcard, prefix and fuzzy terms against the index.
+
+    A few expansions stay scored terms; more become one constant-score set of
+    documents (`DocSetQuery`); past MAX_EXPANSIONS words the query is refused.
+    """
+    if isinstance(q, wq.MultiTerm):
+        fieldname = q.field()
+        if fieldname not in reader.schema:
+            return wq.NullQuery
+        if isinstance(q, wq.FuzzyTerm):
+            # The first letter as typed: it cuts the walk over the lexicon
+            # several times over, and few typos are in the first letter. A
+            # prefix longer than the word (`word~2/99`) is the whole word.
+            prefix = min(max(q.prefixlength, 1), len(q.text))
+            q = wq.FuzzyTerm(q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist, prefixlength=prefix)
+        found = list(islice(q._btexts(reader), MAX_EXPANSIONS + 1))
+        label = _query_text(q)
+        if len(found) > MAX_EXPANSIONS:
+            raise QueryError(f"'{label}' stands for more than {MAX_EXPANSIONS:,} different words in {fieldname}: "
+                             "give more letters (or fewer ~ edits) to narrow it")
+        field = reader.schema[fieldname]
+        # Prefix and wildcard walks give bytes, fuzzy walks give text.
+        words = sorted({field.from_bytes(b) if isinstance(b, bytes) else b for b in found})
+        if origins is not None:
+            origins.update(((fieldname, word), label) for word in words)
+        if len(words) > _SCORED_EXPANSIONS:
+            return DocSetQuery(fieldname, words, boost=q.boost, label=label)
+        terms = [wq.Term(fieldname, word, boost=q.boost) for word in words]
+        return wq.Or(terms) if len(terms) > 1 else (terms[0] if terms else wq.NullQuery)
+    if q.children():
+        return q.apply(lambda child: bound_expansions(child, reader, notes, origins))
+    return q
+
+
+_SCORED_EXPANSIONS = 20  # up to this many, each expansion is scored like a typed word
+
+
+def _records_only(q: wq.Query) -> wq.Query:
+    """`q`, restricted to record documents where it could match a name document.
+
+    Name documents hold none of the searchable fields, so only a query that
+    matches by absence (`NOT x`, `*`) can reach them; intersecting every query
+    with `kind:record` would double its cost. (An intersection, not a filter:
+    Whoosh builds a filter's whole document set on every search.)
+    """
+    def reaches_names(node: wq.Query) -> bool:
+        return isinstance(node, (wq.Not, wq.Every)) or any(reaches_names(c) for c in node.children())
+
+    return wq.And([q, RECORDS]) if reaches_names(q) else q
+
+
+def _query_text(q: wq.MultiTerm) -> str:
+    if isinstance(q, wq.FuzzyTerm):
+        return f"{q.text}~{q.maxdist}"
+    if isinstance(q, wq.Prefix):
+        return f"{q.text}*"
+    if isinstance(q, wq.TermRange):
+        return f"[{q.start or ''} TO {q.end or ''}]"
+    return getattr(q, "text", str(q))
+
+

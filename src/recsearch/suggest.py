@@ -1,0 +1,144 @@
+"""Did you mean: rescue a search that found nothing or little.
+
+First, words the index does not hold are replaced by the closest words it
+does hold (in the same fields). If that finds nothing more, a relaxed variant
+(any word instead of all) and a fuzzy one (`word~`) are tried. Each
+suggestion is a ready-to-run command with the number of records it finds.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections import Counter
+
+from rapidfuzz.distance import Levenshtein
+
+from .errors import QueryError
+from .facets import describe_filters
+from .index import DEFAULT_FIELDS, FIELD_ALIASES
+
+_WORD = re.compile(r"[^\W\d_][\w'-]*")
+_FIELDED = re.compile(r'([A-Za-z_]\w*):("[^"]*"?|\S+)')
+_OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
+# Fields whose vocabulary corrects an unfielded word; names are not stemmed,
+# so a misspelt surname is corrected from the author field.
+_CORRECT_FROM = ("title", "summary", "subject", "author")
+_CANONICAL = {alias: name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
+
+
+def _words(text: str):
+    """(start, end, word, field or None) for each plain word of a query."""
+    fielded = [(m.start(2), m.end(2), _CANONICAL.get(m.group(1), m.group(1))) for m in _FIELDED.finditer(text)]
+    for m in _WORD.finditer(text):
+        word, end = m.group(), m.end()
+        if word in _OPERATORS or text[end:end + 1] in (":", "*", "?", "~", "^") or text[m.start() - 1:m.start()] == "#":
+            continue
+        field = next((f for s, e, f in fielded if s <= m.start() < e), None)
+        yield m.start(), end, word, field
+
+
+def _known(reader, schema, fieldnames, word: str) -> bool:
+    for fieldname in fieldnames:
+        if fieldname not in schema or not getattr(schema[fieldname], "analyzer", None):
+            return True  # not a text field: nothing to correct
+        terms = [t.text for t in schema[fieldname].analyzer(word, mode="query")]
+        if not terms or all((fieldname, t) in reader for t in terms):
+            return True
+    return False
+
+
+def _surface(searcher, fieldname: str, term: str) -> str:
+    """A word as records write it whose indexed (stemmed) form is `term`."""
+    from .matches import field_text, match_spans
+    from .postings import posting_ids
+    from .record import Record
+    import json
+
+    reader, analyzer = searcher.reader(), searcher.schema[fieldname].analyzer
+    seen: Counter = Counter()
+    for n, docnum in enumerate(posting_ids(reader, fieldname, term)):
+        if n == 5:
+            break
+        stored = reader.stored_fields(docnum)
+        if "record" not in stored:
+            continue
+        text = field_text(Record.from_dict(json.loads(stored["record"])), fieldname)
+        seen.update(text[s:e].lower() for s, e, _ in match_spans(text, analyzer, {term}))
+    return seen.most_common(1)[0][0] if seen else term
+
+
+def correct_word(searcher, word: str, fieldnames) -> str | None:
+    """The closest word the index holds in `fieldnames` to a word it does not hold."""
+    reader, schema = searcher.reader(), searcher.schema
+    best = None
+    for fieldname in fieldnames:
+        if fieldname not in schema or not getattr(schema[fieldname], "analyzer", None):
+            continue
+        for term in [t.text for t in schema[fieldname].analyzer(word, mode="query")][:1]:
+            maxdist = 1 if len(term) <= 4 else 2
+            for candidate in reader.terms_within(fieldname, term, maxdist, prefix=1):
+                if candidate == term:
+                    continue
+                rank = (Levenshtein.distance(term, candidate), -reader.doc_frequency(fieldname, candidate))
+                if best is None or rank < best[0]:
+                    best = (rank, fieldname, candidate)
+    if best is None:
+        return None
+    _, fieldname, term = best
+    surface = _surface(searcher, fieldname, term) if fieldname != "author" else term
+    return surface if word.islower() or not word.isalpha() else surface.capitalize()
+
+
+def _command(text: str, match_any: bool, filters) -> str:
+    parts = ["recsearch search", shlex.quote(text)]
+    if match_any:
+        parts.append("--any")
+    if filters:
+        parts.append(describe_filters(filters))
+    return " ".join(parts)
+
+
+def _count(index, searcher, text: str, match_any: bool, filters) -> int | None:
+    try:
+        q = index._prepare(text, match_any, filters, searcher, [], None, set())
+    except QueryError:
+        return None
+    return sum(1 for _ in searcher.docs_for_query(q))
+
+
+def rescue(index, searcher, text: str, options, total: int) -> list[dict]:
+    """Ready-to-run searches that find more than `total` records, best kind first."""
+    reader, schema = searcher.reader(), searcher.schema
+    found = []
+
+    def offer(kind: str, variant: str, match_any: bool) -> None:
+        if variant == text and match_any == options.match_any:
+            return
+        hits = _count(index, searcher, variant, match_any, options.filters)
+        if hits and hits > total:
+            found.append({"kind": kind, "query": variant, "any": match_any, "hits": hits,
+                          "command": _command(variant, match_any, options.filters)})
+
+    corrected, pieces, last = False, [], 0
+    for start, end, word, field in _words(text):
+        fieldnames = [field] if field else list(DEFAULT_FIELDS)
+        if _known(reader, schema, fieldnames, word):
+            continue
+        better = correct_word(searcher, word, [field] if field else _CORRECT_FROM)
+        if better:
+            pieces += [text[last:start], better]
+            last, corrected = end, True
+    if corrected:
+        offer("correction", "".join(pieces) + text[last:], options.match_any)
+    if total == 0 and not found:
+        plain = list(_words(text))
+        if len(plain) > 1 and not options.match_any:
+            offer("any word", text, True)
+        fuzzy, last = [], 0
+        for start, end, word, field in plain:
+            if len(word) >= 3:
+                fuzzy += [text[last:end], "~"]
+                last = end
+        offer("fuzzy", "".join(fuzzy) + text[last:], options.match_any)
+    return found
