@@ -151,7 +151,7 @@ def test_any_matches_either_word_and_ranks_both_first(index_dir):
 
 
 def test_help_keeps_bracketed_defaults_visible():
-    # Rich treats `[...]` in help text as markup and drops it: defaults are written without brackets.
+    # Help is plain text (no Rich markup), so `[...]` in it must show as typed.
     text = " ".join(run("index", "--help").stdout.replace("│", " ").split())
     assert "Default: those of the last run, else seeds/." in text
     assert "Default: the reader of the last run, else auto." in text

@@ -18,6 +18,8 @@ app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain help text: docstrings wrap as prose, and brackets are not taken for markup.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -42,8 +44,10 @@ def index_command(
         help="Reader to use: auto (tell by content), seed, doaj-json, doaj-xml, pubmed (XML or MEDLINE text), "
              "cord19. Default: the reader of the last run, else auto.")] = None,
 ) -> None:
-    """Bring the index up to date with the record files: adds new files, re-reads
-    changed ones, removes records of deleted ones (unchanged files are not read).
+    """Bring the index up to date with the record files.
+
+    Adds new files, re-reads changed ones, removes the records of deleted ones
+    (unchanged files are not read).
 
     Files may be VuFind record pages (seed), DOAJ JSON or XML, PubMed XML or
     MEDLINE text, or the CORD-19 metadata CSV, gzip-compressed or not.
@@ -148,7 +152,7 @@ def _watch(sources, index_dir, interval: float, json_out: bool, verbose: bool) -
 @app.command("stats")
 @_reports_errors
 def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = False) -> None:
-    """Records, distinct authors, years, size and last build of the index."""
+    """Records, authors, years, size and last build of the index."""
     from dataclasses import asdict
 
     from .index import index_stats
@@ -184,8 +188,10 @@ def check_command(
     sources: Annotated[bool, typer.Option("--sources/--no-sources", help="Also compare with the source files.")] = True,
     json_out: JsonFlag = False,
 ) -> None:
-    """Verify the index: every segment reads, every record the last run indexed is
-    there and nothing else, and the source files have not changed since."""
+    """Verify the index and compare it with the record files.
+
+    Every segment reads, every record the last run indexed is there and nothing
+    else, and the source files have not changed since."""
     from .check import check_index
 
     report = check_index(index_dir, sources=sources)

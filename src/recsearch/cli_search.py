@@ -156,7 +156,11 @@ def search_command(
     history: Annotated[bool, typer.Option("--history/--no-history", help="Add this search to the history.")] = True,
     json_out: JsonFlag = False,
 ) -> None:
-    """Search the index; plain words must all match (AND), or with --any any of them."""
+    """Search the records: all words must match, or any with --any.
+
+    Filter with --year, --journal, --subject, --language, --publisher; count
+    hits per value with --facet; order with --sort; export with --format.
+    #N stands for the records of line N of `recsearch history`."""
     from .search import RecordIndex, SearchOptions
 
     text = " ".join(query)
@@ -214,8 +218,10 @@ def similar_command(
     output: OutputFile = None,
     json_out: JsonFlag = False,
 ) -> None:
-    """Records like one record: sharing the key words of its title, subjects,
-    abstract and authors."""
+    """Records like one record, by its key words.
+
+    The words that set the record apart in its title, subjects, abstract and
+    authors, searched for together."""
     from .search import RecordIndex
 
     with RecordIndex(index_dir) as ix:
@@ -239,7 +245,10 @@ def history_command(
     clear: Annotated[bool, typer.Option("--clear", help="Forget every search.")] = False,
     json_out: JsonFlag = False,
 ) -> None:
-    """The numbered searches run on this index; combine them as '#1 AND #2'."""
+    """Past searches, numbered: combine them as '#1 AND #2'.
+
+    --export writes the strategy as run (queries, filters, hit counts, dates),
+    as PRISMA-S asks of a systematic review."""
     from tabulate import tabulate
 
     from .history import History
@@ -283,7 +292,7 @@ def author_command(
     explain: Annotated[bool, typer.Option("--explain", help="Say why name variants were grouped.")] = False,
     json_out: JsonFlag = False,
 ) -> None:
-    """Find an author by name, tolerant of accents, order, initials and typos."""
+    """Find an author by name, despite accents, order, initials, typos."""
     from tabulate import tabulate
 
     from .search import RecordIndex
@@ -332,7 +341,9 @@ def show_command(
     format: ExportFormat = "text",
     output: OutputFile = None,
 ) -> None:
-    """Show one record in full, authors with their affiliations (or export it)."""
+    """Show one record in full, or export it.
+
+    Authors are listed with their affiliations."""
     from .search import RecordIndex
 
     with RecordIndex(index_dir) as ix:

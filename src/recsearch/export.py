@@ -20,6 +20,9 @@ EXPORT_FORMATS = ("ris", "bibtex", "csv", "jsonl")
 CSV_COLUMNS = ("id", "title", "authors", "affiliations", "year", "date", "journal", "publisher", "issn",
                "language", "subjects", "doi", "url", "abstract")
 _DOI = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\..+)$", re.IGNORECASE)
+_AND = re.compile(r"\band\b", re.IGNORECASE)
+_BODIES = frozenset("board group consortium committee collaboration society association network organization "
+                    "organisation institute council team investigators alliance foundation".split())
 _RIS_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 
 
@@ -33,8 +36,18 @@ def doi_of(record: Record) -> str | None:
     return match.group(1) if match else None
 
 
+def is_organization(name: str) -> bool:
+    """`PDQ Pediatric Treatment Editorial Board`, `Society for Research and Development`: a body, not a person."""
+    words = set(re.findall(r"[a-z]+", name.lower()))
+    return bool(words & _BODIES) or (len(words) > 2 and bool(_AND.search(name)))
+
+
 def family_given(name: str) -> str:
-    """`Antonio Pérez-Martínez` → `Pérez-Martínez, Antonio`, as RIS and BibTeX want names."""
+    """`Antonio Pérez-Martínez` → `Pérez-Martínez, Antonio`, as RIS and BibTeX want names.
+
+    A body keeps its name whole (no comma: RIS and BibTeX readers then take it as one name)."""
+    if is_organization(name):
+        return name
     family, given, _ = split_name(name)
     return f"{family}, {given}" if given else family
 
@@ -76,7 +89,15 @@ def _ris_date(date: str | None) -> str:
 
 def _bibtex_value(text: str) -> str:
     # Braces group in BibTeX: an unbalanced one breaks the file, so none pass.
-    return _flat(text).replace("{", "(").replace("}", ")")
+    # A backslash before the closing brace would escape it: a space keeps it apart.
+    value = _flat(text).replace("{", "(").replace("}", ")")
+    return value + " " if value.endswith("\\") else value
+
+
+def bibtex_authors(record: Record) -> str:
+    """`Family, Given and Family, Given`; a body's name in braces, so it stays one name."""
+    names = [(_bibtex_value(family_given(a.name)), is_organization(a.name)) for a in record.authors]
+    return " and ".join("{" + n + "}" if body or _AND.search(n) else n for n, body in names)
 
 
 def bibtex_key(record: Record, taken: set[str]) -> str:
@@ -101,7 +122,6 @@ def to_bibtex(records: list[Record]) -> str:
     for record in records:
         values = {
             "title": record.title,
-            "author": " and ".join(family_given(a.name) for a in record.authors),
             "journal": record.journal, "year": str(record.year) if record.year else None,
             "abstract": record.summary, "issn": ", ".join(record.issns) or None,
             "publisher": record.publisher, "language": record.language,
@@ -110,6 +130,8 @@ def to_bibtex(records: list[Record]) -> str:
             "affiliation": " and ".join(dict.fromkeys(_flat(a) for a in record.affiliations)) or None,
         }
         fields = [model.Field(k, _bibtex_value(v)) for k, v in values.items() if v]
+        if record.authors:
+            fields.insert(1, model.Field("author", bibtex_authors(record)))
         entries.append(model.Entry("article", bibtex_key(record, taken), fields))
     return bibtexparser.write_string(bibtexparser.Library(entries))
 

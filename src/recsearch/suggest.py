@@ -68,26 +68,36 @@ def _surface(searcher, fieldname: str, term: str) -> str:
     return seen.most_common(1)[0][0] if seen else term
 
 
-def correct_word(searcher, word: str, fieldnames) -> str | None:
-    """The closest word the index holds in `fieldnames` to a word it does not hold."""
+def corrections(searcher, word: str, fieldnames, limit: int = 8) -> list[str]:
+    """Words the index holds in `fieldnames` close to `word` (which it does not hold), closest first."""
     reader, schema = searcher.reader(), searcher.schema
-    best = None
+    ranked = {}
     for fieldname in fieldnames:
         if fieldname not in schema or not getattr(schema[fieldname], "analyzer", None):
             continue
         for term in [t.text for t in schema[fieldname].analyzer(word, mode="query")][:1]:
-            maxdist = 1 if len(term) <= 4 else 2
-            for candidate in reader.terms_within(fieldname, term, maxdist, prefix=1):
-                if candidate == term:
-                    continue
-                rank = (Levenshtein.distance(term, candidate), -reader.doc_frequency(fieldname, candidate))
-                if best is None or rank < best[0]:
-                    best = (rank, fieldname, candidate)
-    if best is None:
-        return None
-    _, fieldname, term = best
-    surface = _surface(searcher, fieldname, term) if fieldname != "author" else term
-    return surface if word.islower() or not word.isalpha() else surface.capitalize()
+            # Indexed words are stems (`natural` is `natur`): a misspelt word
+            # keeps its ending, so its shorter forms are compared too.
+            forms = [(term, 1 if len(term) <= 4 else 2)]
+            if fieldname != "author" and len(term) >= 5:
+                forms += [(term[:-1], 1), (term[:-2], 1)]
+            for form, maxdist in forms:
+                for candidate in reader.terms_within(fieldname, form, maxdist, prefix=1):
+                    if candidate == term:
+                        continue
+                    # A cut ending counts as one edit (a stem drops a suffix whole).
+                    distance = min(Levenshtein.distance(f, candidate) + (f != term) for f, _ in forms)
+                    rank = (distance, -reader.doc_frequency(fieldname, candidate))
+                    if (fieldname, candidate) not in ranked or rank < ranked[(fieldname, candidate)]:
+                        ranked[(fieldname, candidate)] = rank
+    best = sorted(ranked, key=ranked.get)[:limit]
+    words = []
+    for fieldname, term in best:
+        surface = _surface(searcher, fieldname, term) if fieldname != "author" else term
+        surface = surface if word.islower() or not word.isalpha() else surface.capitalize()
+        if surface not in words:
+            words.append(surface)
+    return words
 
 
 def _command(text: str, match_any: bool, filters) -> str:
@@ -120,19 +130,37 @@ def rescue(index, searcher, text: str, options, total: int) -> list[dict]:
             found.append({"kind": kind, "query": variant, "any": match_any, "hits": hits,
                           "command": _command(variant, match_any, options.filters)})
 
-    corrected, pieces, last = False, [], 0
-    for start, end, word, field in _words(text):
-        fieldnames = [field] if field else list(DEFAULT_FIELDS)
-        if _known(reader, schema, fieldnames, word):
-            continue
-        better = correct_word(searcher, word, [field] if field else _CORRECT_FROM)
-        if better:
-            pieces += [text[last:start], better]
-            last, corrected = end, True
-    if corrected:
-        offer("correction", "".join(pieces) + text[last:], options.match_any)
+    # Each unknown word takes the closest known word with which the query finds
+    # something (else the closest): `natral` after `lymphopenia` is `natural`, not `natal`.
+    words = list(_words(text))
+    chosen: dict[int, str] = {}
+
+    def with_choices(extra: dict[int, str]) -> str:
+        out, last = [], 0
+        for start, end, *_ in words:
+            if start in extra:
+                out += [text[last:start], extra[start]]
+                last = end
+        return "".join(out) + text[last:]
+
+    unknown = {start: corrections(searcher, word, [field] if field else _CORRECT_FROM)
+               for start, end, word, field in words
+               if not _known(reader, schema, [field] if field else list(DEFAULT_FIELDS), word)}
+    for start, candidates in unknown.items():
+        # Words not yet chosen take their closest candidate while this one is tried.
+        pending = {s: c[0] for s, c in unknown.items() if c and s not in chosen}
+        for candidate in candidates:
+            query = with_choices({**pending, **chosen, start: candidate})
+            if _count(index, searcher, query, options.match_any, options.filters):
+                chosen[start] = candidate
+                break
+        else:
+            if candidates:
+                chosen[start] = candidates[0]
+    if chosen:
+        offer("correction", with_choices(chosen), options.match_any)
     if total == 0 and not found:
-        plain = list(_words(text))
+        plain = words
         if len(plain) > 1 and not options.match_any:
             offer("any word", text, True)
         fuzzy, last = [], 0
