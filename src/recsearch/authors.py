@@ -198,7 +198,11 @@ def cluster_names(scored: list[tuple[str, float]], limit: int | None = None) -> 
     variants) but start no new person.
     """
     clusters: list[tuple[list[str], float, list[str]]] = []
-    for name, score in sorted(scored, key=lambda x: -x[1]):
+    # At equal scores, fuller names seed people first, so that an initial
+    # (`A. Pérez-Martínez`) joins the first full name it fits, whatever the
+    # order the index gave; the name itself breaks remaining ties.
+    ordered = sorted(scored, key=lambda x: (-x[1], -len("".join(parse_name(x[0]).given)), x[0]))
+    for name, score in ordered:
         parts = parse_name(name)
         for names, _, why in clusters:
             reason = same_person(parse_name(names[0]), parts)

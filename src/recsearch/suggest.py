@@ -13,6 +13,7 @@ import shlex
 from collections import Counter
 
 from rapidfuzz.distance import Levenshtein
+from whoosh import fields
 
 from .errors import QueryError
 from .facets import describe_filters
@@ -38,10 +39,14 @@ def _words(text: str):
         yield m.start(), end, word, field
 
 
+def _is_text(schema, fieldname: str) -> bool:
+    return fieldname in schema and isinstance(schema[fieldname], fields.TEXT)
+
+
 def _known(reader, schema, fieldnames, word: str) -> bool:
     for fieldname in fieldnames:
-        if fieldname not in schema or not getattr(schema[fieldname], "analyzer", None):
-            return True  # not a text field: nothing to correct
+        if not _is_text(schema, fieldname):
+            return True  # a number, an id: nothing to correct
         terms = [t.text for t in schema[fieldname].analyzer(word, mode="query")]
         if not terms or all((fieldname, t) in reader for t in terms):
             return True
@@ -73,7 +78,7 @@ def corrections(searcher, word: str, fieldnames, limit: int = 8) -> list[str]:
     reader, schema = searcher.reader(), searcher.schema
     ranked = {}
     for fieldname in fieldnames:
-        if fieldname not in schema or not getattr(schema[fieldname], "analyzer", None):
+        if not _is_text(schema, fieldname):
             continue
         for term in [t.text for t in schema[fieldname].analyzer(word, mode="query")][:1]:
             # Indexed words are stems (`natural` is `natur`): a misspelt word
