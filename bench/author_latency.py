@@ -27,27 +27,33 @@ from recsearch.index import index_stats  # noqa: E402
 from recsearch.search import RecordIndex  # noqa: E402
 
 
+def author_queries(ix, count: int, seed: int = 3) -> list[str]:
+    """Names of `count` random records' first authors, each with a typo or without accents."""
+    rng = random.Random(seed)
+    with ix._ix.searcher() as searcher:
+        docs = [d for d in searcher.all_stored_fields() if "record" in d]
+    names = [a["name"] for d in rng.sample(docs, min(len(docs), count)) for a in json.loads(d["record"])["authors"][:1]]
+    queries = []
+    for name in names:
+        words = unidecode(name).split()
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        w = words[longest]
+        if len(w) > 4:
+            i = rng.randrange(1, len(w) - 1)
+            words[longest] = w[:i] + w[i + 1:]
+        queries.append(" ".join(words))
+    return queries
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("index", type=Path)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
-    rng = random.Random(3)
     stats = index_stats(args.index)
     with RecordIndex(args.index) as ix:
-        with ix._ix.searcher() as searcher:
-            docs = [d for d in searcher.all_stored_fields() if "record" in d]
-        names = [a["name"] for d in rng.sample(docs, min(len(docs), args.queries)) for a in json.loads(d["record"])["authors"][:1]]
-        queries = []
-        for name in names:
-            words = unidecode(name).split()
-            longest = max(range(len(words)), key=lambda i: len(words[i]))
-            w = words[longest]
-            if len(w) > 4:
-                i = rng.randrange(1, len(w) - 1)
-                words[longest] = w[:i] + w[i + 1:]
-            queries.append(" ".join(words))
+        queries = author_queries(ix, args.queries)
         ix.authors(queries[0])  # warm up: open segments
         times = [timed(ix.authors, q, 10)[0] for q in queries]
     table = tabulate([[f"{stats.records:,}", f"{stats.distinct_authors:,}", len(times),

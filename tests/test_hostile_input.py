@@ -199,3 +199,13 @@ def test_many_expansions_become_one_scored_set(fuzz_index, monkeypatch):
     with pytest.raises(QueryError, match="more than 2 different words"):
         fuzz_index.search("c*")
     assert few.total > 1
+
+
+def test_a_search_past_its_time_limit_returns_what_it_has_and_says_so(fuzz_index, monkeypatch):
+    import recsearch.search as search
+
+    monkeypatch.setattr(search, "TIME_LIMIT", 1e-6)
+    result = fuzz_index.search("c* OR a* OR e*", limit=5)
+    assert any("stopped after" in note for note in result.notes)
+    monkeypatch.setattr(search, "TIME_LIMIT", 10.0)
+    assert not fuzz_index.search("c*", limit=5).notes

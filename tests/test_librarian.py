@@ -20,7 +20,7 @@ from conftest import REFERENCE, REFERENCE_ID
 from recsearch.authors import parse_name
 from recsearch.build import update_index
 from recsearch.cli import app
-from recsearch.errors import QueryError
+from recsearch.errors import QueryError, RecsearchError
 from recsearch.facets import facet_key
 from recsearch.matches import Snippet, render_snippet
 from recsearch.readers import read_seed_record
@@ -244,8 +244,9 @@ def test_similar_finds_the_near_copy_first(ix):
     result = ix.similar(REFERENCE_ID, limit=5)
     ids = [h.id for h in result.hits]
     assert ids[0] == TWIN and REFERENCE_ID not in ids
-    with pytest.raises(QueryError, match="no record"):
+    with pytest.raises(RecsearchError, match="no record") as raised:
         ix.similar("doaj-art-nope")
+    assert raised.value.exit_code == 1
 
 
 def run(*args):
@@ -318,6 +319,13 @@ def test_cli_search_with_facets_snippets_and_export(history_index, tmp_path):
     result = run("search", "lymphoma", "--all", "--format", "ris", "-o", out, "--index", history_index)
     assert result.exit_code == 0 and "wrote 15 records as ris" in result.stderr
     assert out.read_text(encoding="utf-8").count("ER  - ") == 15
+
+
+def test_cli_json_goes_to_the_output_file(history_index, tmp_path):
+    out = tmp_path / "hits.json"
+    result = run("search", "lymphoma", "--json", "-o", out, "--no-history", "--index", history_index)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(out.read_text(encoding="utf-8"))["total"] == 15
 
 
 def test_cli_refuses_mixed_outputs_and_unknown_formats(history_index):

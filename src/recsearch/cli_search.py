@@ -46,6 +46,15 @@ def _write(text: str, output: Path | None, what: str) -> None:
     _say(f"recsearch: wrote {what} to {output}")
 
 
+def _json_out(data, output: Path | None) -> None:
+    import json
+
+    if output is None:
+        _print_json(data)
+    else:
+        _write(json.dumps(data, ensure_ascii=False, indent=2) + "\n", output, "JSON")
+
+
 def _export(records, format: str, output: Path | None, json_out: bool) -> bool:
     """Export `records` when an export format is asked for; False for the text output."""
     from .export import EXPORT_FORMATS, export_records
@@ -188,7 +197,7 @@ def search_command(
         data = result.to_dict()
         if entry:
             data["history"] = entry.number
-        _print_json(data)
+        _json_out(data, output)
         return
     label = f"#{entry.number}: " if entry else ""
     if not result.hits:
@@ -229,7 +238,7 @@ def similar_command(
     if _export(result.records, format, output, json_out):
         return
     if json_out:
-        _print_json(result.to_dict())
+        _json_out(result.to_dict(), output)
     elif result.hits:
         typer.echo(_hit_table(result.hits))
     else:
@@ -353,7 +362,7 @@ def show_command(
     if _export([record], format, output, json_out):
         return
     if json_out:
-        _print_json(record.to_dict())
+        _json_out(record.to_dict(), output)
         return
     width = min(shutil.get_terminal_size((100, 24)).columns, 100) if sys.stdout.isatty() else 100
     out = [record.title, "=" * min(len(record.title), width), ""]

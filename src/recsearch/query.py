@@ -121,8 +121,16 @@ class HistoryRefPlugin(qparser.TaggingPlugin):
     priority = 0
 
 
+_PARSERS: dict[tuple[int, bool], tuple[object, qparser.QueryParser]] = {}
+
+
 def make_parser(schema, match_any: bool = False) -> qparser.QueryParser:
-    """AND between words by default; with `match_any`, OR, ranked (long natural-language queries)."""
+    """AND between words by default; with `match_any`, OR, ranked (long natural-language queries).
+
+    Parsers are kept per schema: building one costs more than parsing a query."""
+    key = (id(schema), match_any)
+    if key in _PARSERS and _PARSERS[key][0] is schema:
+        return _PARSERS[key][1]
     group = ANY_GROUP if match_any else qparser.AndGroup
     parser = qparser.MultifieldParser(DEFAULT_FIELDS, schema, fieldboosts=FIELD_BOOSTS, group=group)
     parser.add_plugin(qparser.FuzzyTermPlugin())
@@ -130,6 +138,7 @@ def make_parser(schema, match_any: bool = False) -> qparser.QueryParser:
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     parser.add_plugin(DropStopWordsPlugin())
     parser.add_plugin(HistoryRefPlugin())
+    _PARSERS[key] = (schema, parser)
     return parser
 
 

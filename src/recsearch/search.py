@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from whoosh import query as wq
-from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.collectors import TimeLimit
 
-from .errors import IndexAccessError, QueryError
+from .errors import IndexAccessError, QueryError, RecsearchError
 from .facets import FACETS, KEY_FIELDS, count_facets, facet_key, facet_values, filter_query
 from .index import DEFAULT_FIELDS, build_schema
 from .postings import DocNumQuery
@@ -66,6 +69,30 @@ class SearchResult:
         return data
 
 
+@contextmanager
+def time_limit(seconds: float):
+    """Raise TimeLimit in the search after `seconds` (main thread, POSIX; elsewhere no limit).
+
+    A timer signal, not Whoosh's TimeLimitCollector: that one starts a thread per
+    search and feeds the collector one document at a time, which turns off the
+    collector's skipping of blocks that cannot reach the top hits.
+    """
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise TimeLimit
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _hit(record: Record, score: float | None) -> Hit:
     return Hit(id=record.id, title=record.title, authors=record.author_names, year=record.year,
                journal=record.journal, score=None if score is None else round(float(score), 4))
@@ -103,12 +130,22 @@ class RecordIndex:
             raise IndexAccessError(f"the index at {self.root} was built by another version of recsearch: "
                                    "rebuild it with `recsearch index --rebuild`")
 
+        self._searcher = None
+
+    def _open_searcher(self):
+        """One searcher for the life of this object, renewed when the index has changed
+        (opening one reads every segment's term table, a large share of a small search)."""
+        if self._searcher is None:
+            self._searcher = self._ix.searcher(weighting=WEIGHTING)
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
     @property
     def record_count(self) -> int:
         from .ranking import record_count
 
-        with self._ix.searcher() as searcher:
-            return record_count(searcher)
+        return record_count(self._open_searcher())
 
     def search(self, text: str, limit: int | None = 10, match_any: bool = False,
                options: SearchOptions | None = None) -> SearchResult:
@@ -129,40 +166,46 @@ class RecordIndex:
         if limit is not None and limit > MAX_LIMIT:
             notes.append(f"--limit {limit} is more than {MAX_LIMIT}: {MAX_LIMIT} hits at most are shown")
             limit = MAX_LIMIT
-        with self._ix.searcher(weighting=WEIGHTING) as searcher:
-            origins: dict[tuple[str, str], str] = {}
-            q = self._prepare(text, options.match_any, options.filters, searcher, notes, origins, set())
-            if options.sort == "relevance":
-                collector = TimeLimitCollector(searcher.collector(limit=limit), TIME_LIMIT, use_alarm=False)
-                try:
+        searcher = self._open_searcher()
+        origins: dict[tuple[str, str], str] = {}
+        q = self._prepare(text, options.match_any, options.filters, searcher, notes, origins, set())
+        if options.sort == "relevance":
+            collector = searcher.collector(limit=limit)
+            timed_out = False
+            try:
+                with time_limit(TIME_LIMIT):
                     searcher.search_with_collector(q, collector)
-                except TimeLimit:
-                    notes.append(f"the search stopped after {TIME_LIMIT:g} s: the hits and their count are incomplete")
+            except TimeLimit:
+                timed_out = True
+                notes.append(f"the search stopped after {TIME_LIMIT:g} s: the hits and their count are incomplete")
+            try:
                 results = collector.results()
-                scored = [(r.docnum, r.score) for r in results]
-                # Counting runs the query again without scores, only when the page is full.
-                docnums = None if limit is None or len(scored) < limit else set(results.docs())
-                total = len(scored) if docnums is None else len(docnums)
-                if options.facets and docnums is None:
-                    docnums = [d for d, _ in scored]
-            else:
-                docnums = list(searcher.docs_for_query(q))
-                total = len(docnums)
-                scored = [(d, None) for d in sort_docnums(searcher.reader(), docnums, options.sort)[:limit]]
-            records = [_stored_record(searcher.stored_fields(d)) for d, _ in scored]
-            hits = [_hit(r, score) for r, (_, score) in zip(records, scored)]
-            if options.snippets or options.explain:
-                self._annotate(hits, records, q, options, origins)
-            facets = {}
-            if options.facets:
-                counted = count_facets(searcher.reader(), docnums, options.facets, options.facet_limit)
-                facets = {name: [asdict(c) for c in rows] for name, rows in counted.items()}
-            result = SearchResult(query=text, total=total, hits=hits, notes=notes, facets=facets, records=records)
-            if options.suggest and total < FEW_HITS:
-                from .suggest import rescue
+            except AttributeError:  # stopped before the collector was set up
+                results = []
+            scored = [(r.docnum, r.score) for r in results]
+            # Counting runs the query again without scores, only when the page is full.
+            docnums = None if limit is None or len(scored) < limit or timed_out else set(results.docs())
+            total = len(scored) if docnums is None else len(docnums)
+            if options.facets and docnums is None:
+                docnums = [d for d, _ in scored]
+        else:
+            docnums = list(searcher.docs_for_query(q))
+            total = len(docnums)
+            scored = [(d, None) for d in sort_docnums(searcher.reader(), docnums, options.sort)[:limit]]
+        records = [_stored_record(searcher.stored_fields(d)) for d, _ in scored]
+        hits = [_hit(r, score) for r, (_, score) in zip(records, scored)]
+        if options.snippets or options.explain:
+            self._annotate(hits, records, q, options, origins)
+        facets = {}
+        if options.facets:
+            counted = count_facets(searcher.reader(), docnums, options.facets, options.facet_limit)
+            facets = {name: [asdict(c) for c in rows] for name, rows in counted.items()}
+        result = SearchResult(query=text, total=total, hits=hits, notes=notes, facets=facets, records=records)
+        if options.suggest and total < FEW_HITS:
+            from .suggest import rescue
 
-                result.suggestions = rescue(self, searcher, text, options, total)
-            return result
+            result.suggestions = rescue(self, searcher, text, options, total)
+        return result
 
     def _prepare(self, text: str, match_any: bool, filters: dict[str, list[str]], searcher, notes: list[str],
                  origins: dict | None, seen: set[int]) -> wq.Query:
@@ -225,23 +268,23 @@ class RecordIndex:
 
         record = self.get(record_id)
         if record is None:
-            raise QueryError(f"no record with id {record_id!r}")
+            raise RecsearchError(f"no record with id {record_id!r} in {self.root}")
         parts = [("title", record.title, 2.0), ("subject", "; ".join(record.subjects), 1.5),
                  ("summary", record.summary or "", 1.0), ("author", "; ".join(record.author_names), 0.5)]
-        with self._ix.searcher(weighting=WEIGHTING) as searcher:
-            terms = []
-            for fieldname, text, weight in parts:
-                if not text:
-                    continue
-                for word, score in searcher.key_terms_from_text(fieldname, text, numterms=10, model=Bo1Model):
-                    terms.append(wq.Term(fieldname, word, boost=weight * score))
-            if not terms:
-                return SearchResult(query=f"similar:{record_id}", total=0)
-            q = wq.And([wq.Or(terms), RECORDS, wq.Not(wq.Term("id", record_id))])
-            results = searcher.search(q, limit=min(limit, MAX_LIMIT))
-            records = [_stored_record(r.fields()) for r in results]
-            hits = [_hit(rec, r.score) for rec, r in zip(records, results)]
-            return SearchResult(query=f"similar:{record_id}", total=len(results), hits=hits, records=records)
+        searcher = self._open_searcher()
+        terms = []
+        for fieldname, text, weight in parts:
+            if not text:
+                continue
+            for word, score in searcher.key_terms_from_text(fieldname, text, numterms=10, model=Bo1Model):
+                terms.append(wq.Term(fieldname, word, boost=weight * score))
+        if not terms:
+            return SearchResult(query=f"similar:{record_id}", total=0)
+        q = wq.And([wq.Or(terms), RECORDS, wq.Not(wq.Term("id", record_id))])
+        results = searcher.search(q, limit=min(limit, MAX_LIMIT))
+        records = [_stored_record(r.fields()) for r in results]
+        hits = [_hit(rec, r.score) for rec, r in zip(records, results)]
+        return SearchResult(query=f"similar:{record_id}", total=len(results), hits=hits, records=records)
 
     def authors(self, name: str, limit: int = 10, max_records: int | None = 50):
         """People whose names fit `name`, best first (see authors.lookup_authors).
@@ -255,11 +298,13 @@ class RecordIndex:
         return lookup_authors(self._ix, name, limit=min(max(limit, 1), MAX_LIMIT), max_records=max_records)
 
     def get(self, record_id: str) -> Record | None:
-        with self._ix.searcher() as searcher:
-            stored = searcher.document(id=record_id)
+        stored = self._open_searcher().document(id=record_id)
         return _stored_record(stored) if stored else None
 
     def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
         self._ix.close()
 
     def __enter__(self) -> RecordIndex:

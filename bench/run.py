@@ -1,0 +1,263 @@
+"""recsearch against SQLite FTS5 on the same records: build, updates, queries, authors, CLI.
+
+    python bench/run.py [--size 10000,100000] [--work bench/out] [--no-record]
+
+For each size: makes the corpus (bench/make_corpus.py, kept in --work), builds
+a recsearch index and a reference FTS5 index (`unicode61 remove_diacritics 2`,
+bm25; its build reads the seed files with recsearch's reader, the only reader
+of the format), each in its own process for its peak RSS. Then times an
+incremental run with nothing changed and with 1,000 files added, a fixed mixed
+query set in process on both engines (top 10 and the hit count, warm), author
+lookups, and the CLI from process start to printed table. Prints a table and
+appends it to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tabulate import tabulate
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+sys.path.insert(0, str(HERE))
+
+from common import OUT, append_results, median, percentile, timed  # noqa: E402
+from make_corpus import make_corpus  # noqa: E402
+
+FTS_COLUMNS = ("title", "summary", "author", "affil", "subject", "journal")
+STOP = set("a an and are as at be but by for if in into is it no not of on or such that the their then there these "
+           "they this to was will with".split())
+
+
+def run_measured(command: list[str]) -> tuple[float, float, str]:
+    """Run a command; its wall time (s), peak RSS (MB, from wait4) and stdout."""
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(command)} failed: {err.read()[-2000:]}")
+        return seconds, usage.ru_maxrss / 1024, out.read()
+
+
+def build_fts5(corpus: Path, db: Path) -> int:
+    """The FTS5 reference index of every seed file under `corpus`."""
+    from recsearch.readers import read_file_records
+
+    db.unlink(missing_ok=True)
+    con = sqlite3.connect(db)
+    con.execute(f"CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, {', '.join(FTS_COLUMNS)}, year UNINDEXED, "
+                "tokenize='unicode61 remove_diacritics 2')")
+    count, batch = 0, []
+    for path in sorted(corpus.rglob("*.txt")):
+        for r in read_file_records(path.read_bytes(), str(path), "seed").records:
+            batch.append((r.id, r.title, r.summary or "", " ; ".join(r.author_names), " ; ".join(r.affiliations),
+                          " ; ".join(r.subjects), r.journal or "", r.year))
+        if len(batch) >= 2000:
+            con.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
+            count += len(batch)
+            batch = []
+    con.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", batch)
+    count += len(batch)
+    con.commit()
+    con.execute("INSERT INTO docs(docs) VALUES('optimize')")
+    con.commit()
+    con.close()
+    return count
+
+
+def query_set(db: Path, seed: int = 5) -> list[dict]:
+    """A fixed mixed query set drawn from the collection: each as recsearch and FTS5 (None: unsupported)."""
+    rng = random.Random(seed)
+    con = sqlite3.connect(db)
+    con.execute("CREATE VIRTUAL TABLE IF NOT EXISTS vocab USING fts5vocab(docs, 'row')")
+    total = con.execute("SELECT count(*) FROM docs").fetchone()[0]
+    rows = [(t, n) for t, n in con.execute("SELECT term, doc FROM vocab") if t.isalpha() and len(t) > 3
+            and t not in STOP]
+    rows.sort(key=lambda r: -r[1])
+
+    def near(share: float, k: int) -> list[str]:
+        target = max(2, share * total)
+        ranked = sorted(rows, key=lambda r: abs(r[1] - target))[: k * 5]
+        return [t for t, _ in rng.sample(ranked, k)]
+
+    common, medium, rare = near(0.2, 6), near(0.01, 8), near(0.0005, 4)
+    sample = con.execute("SELECT summary, author, affil FROM docs ORDER BY random() LIMIT 200").fetchall()
+    con.close()
+    queries = []
+
+    def add(kind, ours, fts, year=None):
+        queries.append({"kind": kind, "recsearch": ours, "fts5": fts, "year": year})
+
+    for w in common[:3] + medium[:3] + rare[:2]:
+        add("1 word", w, f'"{w}"')
+    for a, b in zip(common[3:6], medium[3:6]):
+        add("2 words", f"{a} {b}", f'"{a}" "{b}"')
+    for a, b, c in zip(common[:3], common[3:6], medium[5:8]):
+        add("3 words", f"{a} {b} {c}", f'"{a}" "{b}" "{c}"')
+    phrases = []
+    for summary, _, _ in sample:
+        words = re.findall(r"[^\W\d_]+", summary.lower())
+        pairs = [(x, y) for x, y in zip(words, words[1:]) if x not in STOP and y not in STOP and len(x) > 3 and len(y) > 3]
+        if pairs:
+            phrases.append(rng.choice(pairs))
+    for x, y in phrases[:4]:
+        add("phrase", f'"{x} {y}"', f'"{x} {y}"')
+    for _, authors, _ in sample[:4]:
+        surname = re.findall(r"[^\W\d_]+", authors.split(" ; ")[0])[-1].lower()
+        add("author:", f"author:{surname}", f'author : "{surname}"')
+    for _, _, affil in [s for s in sample if s[2]][:4]:
+        word = max(re.findall(r"[^\W\d_]{4,}", affil) or ["university"], key=len).lower()
+        add("affil:", f"affil:{word}", f'affil : "{word}"')
+    for w, (start, end) in zip(medium[:4], [(2000, 2010), (2015, 2020), (1995, 2005), (2020, 2025)]):
+        add("year range", f"{w} year:[{start} TO {end}]", f'"{w}"', (start, end))
+    for w in medium[:3]:
+        add("fuzzy", f"{w}~", None)
+    for w in [m for m in medium if len(m) > 6][:3]:
+        add("prefix", f"{w[:5]}*", f'"{w[:5]}"*')
+    return queries
+
+
+def fts5_search(con, q: dict) -> int:
+    where, args = "docs MATCH ?", [q["fts5"]]
+    if q["year"]:
+        where += " AND year BETWEEN ? AND ?"
+        args += list(q["year"])
+    con.execute(f"SELECT id FROM docs WHERE {where} ORDER BY rank LIMIT 10", args).fetchall()
+    return con.execute(f"SELECT count(*) FROM docs WHERE {where}", args).fetchone()[0]
+
+
+def time_queries(index: Path, db: Path, queries: list[dict], repeat: int = 3) -> list[dict]:
+    from recsearch.search import RecordIndex
+
+    con = sqlite3.connect(db)
+    with RecordIndex(index) as ix:
+        for q in queries:  # warm both: open segments, fill the page cache
+            q["hits"] = ix.search(q["recsearch"], limit=10).total
+            if q["fts5"]:
+                q["fts5_hits"] = fts5_search(con, q)
+        for q in queries:
+            q["ms"] = median([timed(ix.search, q["recsearch"], 10)[0] for _ in range(repeat)]) * 1000
+            if q["fts5"]:
+                q["fts5_ms"] = median([timed(fts5_search, con, q)[0] for _ in range(repeat)]) * 1000
+    con.close()
+    return queries
+
+
+def author_latency(index: Path, count: int = 100) -> tuple[float, float]:
+    from author_latency import author_queries
+    from recsearch.search import RecordIndex
+
+    with RecordIndex(index) as ix:
+        names = author_queries(ix, count)
+        ix.authors(names[0])
+        times = [timed(ix.authors, n, 10)[0] for n in names]
+    return median(times) * 1000, percentile(times, 95) * 1000
+
+
+def cli_latency(index: Path, word: str, runs: int = 10) -> float:
+    exe = shutil.which("recsearch") or str(Path(sys.executable).with_name("recsearch"))
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([exe, "search", word, "--index", str(index), "--no-history"], capture_output=True, check=True)
+        times.append(time.perf_counter() - started)
+    return median(times) * 1000
+
+
+def bench_size(size: int, work: Path, added: int) -> tuple[list[list], list[dict]]:
+    corpus, index, db = work / f"corpus-{size}", work / f"index-{size}", work / f"fts5-{size}.db"
+    if not corpus.exists():
+        seconds, _ = timed(make_corpus, size, corpus)
+        print(f"corpus: {size:,} records in {seconds:.0f} s", file=sys.stderr)
+    incoming = corpus / "incoming"
+    shutil.rmtree(incoming, ignore_errors=True)
+    py = sys.executable
+    seconds, rss, out = run_measured([py, "-m", "recsearch.cli", "index", str(corpus), "--index", str(index),
+                                      "--rebuild", "--json"])
+    records = json.loads(out)["records"]
+    f_seconds, f_rss, _ = run_measured([py, str(Path(__file__)), "--fts5-build", str(corpus), str(db)])
+    rows = [["build from seed files", f"{records / seconds:,.0f} rec/s ({seconds:,.0f} s)",
+             f"{records / f_seconds:,.0f} rec/s ({f_seconds:,.0f} s)", f"{f_seconds / seconds:.2f}", "≥ 2,000 rec/s"],
+            ["peak RSS while building", f"{rss:,.0f} MB", f"{f_rss:,.0f} MB", "", "1M: ≤ 1 GB"]]
+
+    from recsearch.build import update_index
+
+    nothing = median([timed(update_index, [corpus], index)[0] for _ in range(3)])
+    rows.append(["update, nothing changed", f"{nothing:.2f} s", "n/a", "", ""])
+    make_corpus(added, incoming, seed=7, start=10_000_000)
+    seconds_added, report = timed(update_index, [corpus], index)
+    assert report.added == added, report.to_dict()
+    rows.append([f"update, {added:,} files added", f"{seconds_added:.2f} s", "n/a", "", ""])
+    shutil.rmtree(incoming)
+    update_index([corpus], index)
+
+    queries = time_queries(index, db, query_set(db))
+    ours = [q["ms"] for q in queries]
+    both = [q for q in queries if q.get("fts5_ms")]
+    ratios = [q["ms"] / q["fts5_ms"] for q in both]
+    fts = [q["fts5_ms"] for q in both]
+    rows.append(["query p50 (all kinds)", f"{median(ours):.1f} ms", f"{median(fts):.1f} ms",
+                 f"{median(ratios):.1f}", "≤ 10 ms"])
+    rows.append(["query p95 (all kinds)", f"{percentile(ours, 95):.1f} ms", f"{percentile(fts, 95):.1f} ms",
+                 "", "≤ 50 ms"])
+    common = [q for q in both if q["kind"] == "1 word" and q["hits"] > size * 0.05]
+    if common:
+        rows.append(["common words (>5% of records)", f"{median([q['ms'] for q in common]):.1f} ms",
+                     f"{median([q['fts5_ms'] for q in common]):.1f} ms",
+                     f"{median([q['ms'] / q['fts5_ms'] for q in common]):.1f}", "no slower than FTS5"])
+    p50, p95 = author_latency(index)
+    rows.append(["author lookup p50 / p95", f"{p50:.0f} / {p95:.0f} ms", "n/a", "", "p95 ≤ 100 ms"])
+    rows.append(["CLI search, start to table, p50", f"{cli_latency(index, queries[3]['recsearch']):.0f} ms", "", "",
+                 "≤ 200 ms"])
+    return rows, queries
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--fts5-build":
+        print(build_fts5(Path(sys.argv[2]), Path(sys.argv[3])))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", default="10000,100000", help="comma-separated corpus sizes")
+    parser.add_argument("--added", type=int, default=1_000)
+    parser.add_argument("--work", type=Path, default=OUT)
+    parser.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    for size in [int(s) for s in args.size.split(",")]:
+        rows, queries = bench_size(size, args.work, min(args.added, max(size // 10, 1)))
+        table = tabulate(rows, headers=[f"{size:,} records", "recsearch", "FTS5", "ratio", "target"],
+                         tablefmt="github")
+        detail = tabulate([[q["kind"], q["recsearch"], q["hits"], f"{q['ms']:.1f}",
+                            f"{q['fts5_ms']:.1f}" if q.get("fts5_ms") else "n/a",
+                            q.get("fts5_hits", "")] for q in queries],
+                          headers=["kind", "query (recsearch syntax)", "hits", "ms", "FTS5 ms", "FTS5 hits"],
+                          tablefmt="github")
+        print(table)
+        print()
+        print(detail)
+        if not args.no_record:
+            append_results(f"recsearch against SQLite FTS5, {size:,} records (bench/run.py)", table,
+                           "Ratio: recsearch time / FTS5 time (median over the queries both run). "
+                           "Per query:\n\n" + detail)
+
+
+if __name__ == "__main__":
+    main()
