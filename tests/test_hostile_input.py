@@ -159,6 +159,20 @@ def test_every_query_runs_or_explains_itself(fuzz_index, pieces, glue):
         assert result.total >= len(result.hits)
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(QUERY_PIECES, min_size=1, max_size=8), st.sampled_from([" ", ""]), st.booleans())
+def test_fast_counting_agrees_with_whoosh(fuzz_index, pieces, glue, match_any):
+    """The hit count from posting-list set operations is Whoosh's own count."""
+    from recsearch.postings import matching_docs
+
+    searcher = fuzz_index._open_searcher()
+    try:
+        q = fuzz_index._prepare(glue.join(pieces), match_any, {}, searcher, [], None, set())
+    except QueryError:
+        return
+    assert matching_docs(searcher, q) == set(searcher.docs_for_query(q))
+
+
 @pytest.mark.parametrize("query", ['"natural killer', "(covid", "year:[2023 TO 2019]", "nosuch:thing", "a*" * 40,
                                    "*a*", "ab~2", "AND", "year:99999999999999999999999", "#3 AND #5", ")(", "~"])
 def test_cli_queries_never_print_a_traceback(fuzz_index, query):

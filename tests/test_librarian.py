@@ -347,3 +347,29 @@ def test_show_and_similar_export(history_index):
     assert bib.exit_code == 0 and bib.stdout.startswith("@article{hernandezblanco2025phase,")
     similar = run("similar", REFERENCE_ID, "-n", "3", "--json", "--index", history_index)
     assert json.loads(similar.stdout)["hits"][0]["id"] == TWIN
+
+
+def test_counts_and_history_sets_hold_across_segments(tmp_path):
+    """An index updated three times has several segments: document numbers carry offsets."""
+    from recsearch.postings import matching_docs
+
+    seeds, root = tmp_path / "seeds", tmp_path / "index"
+    seeds.mkdir()
+    records = make_records(90, seed=3)
+    for part in range(3):
+        for n, record in enumerate(records[part * 30:(part + 1) * 30]):
+            (seeds / f"{part}-{n:03d}.txt").write_text(render_seed_record(record), encoding="utf-8")
+        update_index([seeds], root)
+    (seeds / "0-000.txt").unlink()  # a deleted document in the first segment
+    update_index([seeds], root)
+    with RecordIndex(root) as ix:
+        searcher = ix._open_searcher()
+        assert len(searcher.leaf_searchers()) > 1
+        for text in ["study", "lymphoma OR asthma", "patients NOT vaccine", "author:garcia study", '"in patients"']:
+            q = ix._prepare(text, False, {}, searcher, [], None, set())
+            assert matching_docs(searcher, q) == set(searcher.docs_for_query(q)), text
+        lymphoma = set(all_ids(ix, "lymphoma"))
+        from recsearch.history import History
+
+        History(root).append("lymphoma", len(lymphoma), 89)
+        assert set(all_ids(ix, "#1 OR asthma")) == lymphoma | set(all_ids(ix, "asthma"))

@@ -121,3 +121,47 @@ class DocNumQuery(wq.Query):
         if not local:
             return NullMatcher()
         return ListMatcher(local, all_weights=self.boost)
+
+
+def _term_docs(searcher, fieldname: str, text) -> set[int]:
+    found: set[int] = set()
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        if (fieldname, text) in reader:
+            found.update(d + offset for d in posting_ids(reader, fieldname, text))
+    return found
+
+
+def matching_docs(searcher, q: wq.Query) -> set[int]:
+    """The documents `q` matches (top-level numbers), unscored.
+
+    Words, fielded words and their unions and intersections are set
+    operations on posting lists read in blocks; anything else (phrases,
+    ranges) is left to Whoosh's matchers. Counting a large result this way
+    costs a fraction of walking Whoosh's union matchers one document at a time.
+    """
+    from .ranking import FieldsTerm
+
+    if isinstance(q, wq.Term):
+        return _term_docs(searcher, q.fieldname, q.text)
+    if isinstance(q, FieldsTerm):
+        return set().union(*(_term_docs(searcher, f, t) for f, t in q.terms.items()))
+    if isinstance(q, DocSetQuery):
+        return set().union(*(_term_docs(searcher, q.fieldname, w) for w in q.words))
+    if isinstance(q, DocNumQuery):
+        return set(q.docnums)
+    if isinstance(q, wq.Or) and q.subqueries:
+        return set().union(*(matching_docs(searcher, c) for c in q.subqueries))
+    if isinstance(q, wq.And):
+        wanted = [c for c in q.subqueries if not isinstance(c, wq.Not)]
+        unwanted = [c.query for c in q.subqueries if isinstance(c, wq.Not)]
+        if wanted:
+            sets = sorted((matching_docs(searcher, c) for c in wanted), key=len)
+            found = sets[0].intersection(*sets[1:])
+            for c in unwanted:
+                if found:
+                    found -= matching_docs(searcher, c)
+            return found
+    if isinstance(q, wq.AndNot):
+        return matching_docs(searcher, q.a) - matching_docs(searcher, q.b)
+    return set(searcher.docs_for_query(q))

@@ -15,7 +15,7 @@ from whoosh.collectors import TimeLimit
 from .errors import IndexAccessError, QueryError, RecsearchError
 from .facets import FACETS, KEY_FIELDS, count_facets, facet_key, facet_values, filter_query
 from .index import DEFAULT_FIELDS, build_schema
-from .postings import DocNumQuery
+from .postings import DocNumQuery, matching_docs
 from .query import RECORDS, HistoryRef, _records_only, bound_expansions, parse_query
 from .ranking import RecordBM25F, combine_fields
 from .record import Record
@@ -184,12 +184,12 @@ class RecordIndex:
                 results = []
             scored = [(r.docnum, r.score) for r in results]
             # Counting runs the query again without scores, only when the page is full.
-            docnums = None if limit is None or len(scored) < limit or timed_out else set(results.docs())
+            docnums = None if limit is None or len(scored) < limit or timed_out else matching_docs(searcher, q)
             total = len(scored) if docnums is None else len(docnums)
             if options.facets and docnums is None:
                 docnums = [d for d, _ in scored]
         else:
-            docnums = list(searcher.docs_for_query(q))
+            docnums = sorted(matching_docs(searcher, q))
             total = len(docnums)
             scored = [(d, None) for d in sort_docnums(searcher.reader(), docnums, options.sort)[:limit]]
         records = [_stored_record(searcher.stored_fields(d)) for d, _ in scored]
@@ -228,7 +228,7 @@ class RecordIndex:
             entry = History(self.root).get(q.number)
             inner = self._prepare(entry.query, entry.match_any, entry.filters, searcher, [], None,
                                   seen | {q.number})
-            return DocNumQuery(searcher.docs_for_query(inner), label=f"#{q.number}")
+            return DocNumQuery(matching_docs(searcher, inner), label=f"#{q.number}")
         if q.children():
             return q.apply(lambda child: self._resolve_history(child, searcher, seen))
         return q

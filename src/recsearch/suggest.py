@@ -18,6 +18,7 @@ from whoosh import fields
 from .errors import QueryError
 from .facets import describe_filters
 from .index import DEFAULT_FIELDS, FIELD_ALIASES
+from .postings import matching_docs
 
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _FIELDED = re.compile(r'([A-Za-z_]\w*):("[^"]*"?|\S+)')
@@ -119,7 +120,7 @@ def _count(index, searcher, text: str, match_any: bool, filters) -> int | None:
         q = index._prepare(text, match_any, filters, searcher, [], None, set())
     except QueryError:
         return None
-    return sum(1 for _ in searcher.docs_for_query(q))
+    return len(matching_docs(searcher, q))
 
 
 def rescue(index, searcher, text: str, options, total: int) -> list[dict]:
