@@ -373,3 +373,30 @@ def test_counts_and_history_sets_hold_across_segments(tmp_path):
 
         History(root).append("lymphoma", len(lymphoma), 89)
         assert set(all_ids(ix, "#1 OR asthma")) == lymphoma | set(all_ids(ix, "asthma"))
+
+
+def test_a_parallel_build_indexes_the_same_records(tmp_path, monkeypatch):
+    """Many files are indexed by one writer process per core; the index is the same."""
+    import recsearch.build as build
+    from recsearch.check import check_index
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for n, record in enumerate(make_records(60, seed=5)):
+        (seeds / f"{n:03d}.txt").write_text(render_seed_record(record), encoding="utf-8")
+    monkeypatch.setattr(build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(build.os, "cpu_count", lambda: 2)
+    parallel = update_index([seeds], tmp_path / "parallel")
+    monkeypatch.setattr(build, "PARALLEL_FROM", 10**9)
+    serial = update_index([seeds], tmp_path / "serial")
+    assert parallel.added == serial.added == 60 and not parallel.failed
+    assert check_index(tmp_path / "parallel").ok
+    with RecordIndex(tmp_path / "parallel") as a, RecordIndex(tmp_path / "serial") as b:
+        for text in ["study", "lymphoma OR asthma", "author:garcia", "affil:madrid"]:
+            assert sorted(all_ids(a, text)) == sorted(all_ids(b, text)), text
+        assert [m.name for m in a.authors("perez martinez")] == [m.name for m in b.authors("perez martinez")]
+    # The parallel-built index takes updates as any other.
+    (seeds / "000.txt").unlink()
+    monkeypatch.setattr(build, "PARALLEL_FROM", 1)
+    again = update_index([seeds], tmp_path / "parallel")
+    assert again.removed == 1 and check_index(tmp_path / "parallel").ok

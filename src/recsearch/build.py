@@ -10,6 +10,7 @@ held by another file is a conflict, reported with both file names.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -24,6 +25,9 @@ from .store import FileState, Manifest
 
 Progress = Callable[[int, int], None]
 _WRITER_OPTIONS = {"limitmb": 256}
+# From this many files to read, documents are indexed by one writer process per
+# core (Whoosh's MpWriter), each writing its own segment.
+PARALLEL_FROM = 1000
 
 
 @dataclass
@@ -153,6 +157,15 @@ class _AuthorNames:
                 writer.delete_by_term("name_id", key)
 
 
+def _writer(ix, files: int):
+    procs = os.cpu_count() or 1
+    if files >= PARALLEL_FROM and procs > 1:
+        from whoosh.multiproc import MpWriter
+
+        return MpWriter(ix, procs=min(procs, 4), batchsize=100, multisegment=True, **_WRITER_OPTIONS)
+    return ix.writer(**_WRITER_OPTIONS)
+
+
 def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress | None, format: str) -> None:
     scan = scan_sources(report.sources)
     report.failed += [{"file": given, "error": problem} for given, problem in scan.problems]
@@ -214,7 +227,7 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
                     owner[record.id] = path
                     ids.append(record.id)
                     if writer is None:
-                        writer = ix.writer(**_WRITER_OPTIONS)
+                        writer = _writer(ix, len(order))
                     names.record_written(record)
                     if record.id in in_index:
                         names.record_replaced(record.id)

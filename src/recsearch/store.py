@@ -218,6 +218,35 @@ def read_last_run(root: Path) -> dict:
         return {}
 
 
+# The lock this process holds, if any: see _after_fork_in_child.
+_held_lock_fd: int | None = None
+
+
+def _after_fork_in_child() -> None:
+    """A process forked by a lock holder (the parallel index writers) lets go of
+    the lock and ends when its parent does: killed with `kill -9`, the parent
+    would otherwise leave children holding the lock and waiting for work."""
+    global _held_lock_fd
+    if _held_lock_fd is None:
+        return
+    os.close(_held_lock_fd)
+    _held_lock_fd = None
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    import threading
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class IndexLock:
     """The single-writer lock of an index directory.
 
@@ -253,9 +282,13 @@ class IndexLock:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
         self._fd = fd
+        global _held_lock_fd
+        _held_lock_fd = fd
         return self
 
     def __exit__(self, *exc) -> None:
+        global _held_lock_fd
+        _held_lock_fd = None
         if self._fd is not None:
             os.ftruncate(self._fd, 0)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
