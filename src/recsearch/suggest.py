@@ -25,7 +25,7 @@ _FIELDED = re.compile(r'([A-Za-z_]\w*):("[^"]*"?|\S+)')
 _OPERATORS = {"AND", "OR", "NOT", "TO", "ANDNOT", "ANDMAYBE"}
 # Fields whose vocabulary corrects an unfielded word; names are not stemmed,
 # so a misspelt surname is corrected from the author field.
-_CORRECT_FROM = ("title", "summary", "subject", "author")
+_CORRECT_FROM = ("summary", "title", "author")
 _CANONICAL = {alias: name for name, aliases in FIELD_ALIASES.items() for alias in aliases}
 
 
@@ -85,7 +85,8 @@ def corrections(searcher, word: str, fieldnames, limit: int = 8) -> list[str]:
             # Indexed words are stems (`natural` is `natur`): a misspelt word
             # keeps its ending, so its shorter forms are compared too.
             forms = [(term, 1 if len(term) <= 4 else 2)]
-            if fieldname != "author" and len(term) >= 5:
+            # (Walking a lexicon costs: the shorter forms in the largest one only.)
+            if fieldname == fieldnames[0] and fieldname != "author" and len(term) >= 5:
                 forms += [(term[:-1], 1), (term[:-2], 1)]
             for form, maxdist in forms:
                 for candidate in reader.terms_within(fieldname, form, maxdist, prefix=1):
