@@ -33,3 +33,19 @@ def built_index(seed_dir: Path, tmp_path: Path) -> Path:
     report = update_index([seed_dir], root)
     assert not report.failed, report.failed
     return root
+
+
+def check_top_hits_agree(searcher, q, limit=10):
+    """The block-scored top hits are Whoosh's own, score for score."""
+    from recsearch.topk import top_hits
+
+    fast = top_hits(searcher, q, limit)
+    if fast is None:
+        return
+    collector = searcher.collector(limit=limit)
+    searcher.search_with_collector(q, collector)
+    whoosh = [(r.docnum, r.score) for r in collector.results()]
+    best, docs = fast
+    assert [d for d, _ in best] == [d for d, _ in whoosh]
+    assert [s for _, s in best] == pytest.approx([s for _, s in whoosh], rel=1e-9)
+    assert set(docs) == set(searcher.docs_for_query(q))

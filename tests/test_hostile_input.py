@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import FIXTURE_SEEDS, REFERENCE, ROOT
+from conftest import FIXTURE_SEEDS, REFERENCE, ROOT, check_top_hits_agree
 from mutations import mutate
 from recsearch.build import update_index
 from recsearch.cli import app
@@ -171,6 +171,7 @@ def test_fast_counting_agrees_with_whoosh(fuzz_index, pieces, glue, match_any):
     except QueryError:
         return
     assert matching_docs(searcher, q) == set(searcher.docs_for_query(q))
+    check_top_hits_agree(searcher, q)
 
 
 @pytest.mark.parametrize("query", ['"natural killer', "(covid", "year:[2023 TO 2019]", "nosuch:thing", "a*" * 40,

@@ -16,7 +16,7 @@ from dataclasses import replace
 import pytest
 from typer.testing import CliRunner
 
-from conftest import REFERENCE, REFERENCE_ID
+from conftest import REFERENCE, REFERENCE_ID, check_top_hits_agree
 from recsearch.authors import parse_name
 from recsearch.build import update_index
 from recsearch.cli import app
@@ -365,9 +365,11 @@ def test_counts_and_history_sets_hold_across_segments(tmp_path):
     with RecordIndex(root) as ix:
         searcher = ix._open_searcher()
         assert len(searcher.leaf_searchers()) > 1
-        for text in ["study", "lymphoma OR asthma", "patients NOT vaccine", "author:garcia study", '"in patients"']:
+        for text in ["study", "lymphoma OR asthma", "patients NOT vaccine", "author:garcia study", '"in patients"',
+                     "title:lymphoma OR affil:madrid", "cohort risk children"]:
             q = ix._prepare(text, False, {}, searcher, [], None, set())
             assert matching_docs(searcher, q) == set(searcher.docs_for_query(q)), text
+            check_top_hits_agree(searcher, q, limit=5)
         lymphoma = set(all_ids(ix, "lymphoma"))
         from recsearch.history import History
 

@@ -164,4 +164,12 @@ def matching_docs(searcher, q: wq.Query) -> set[int]:
             return found
     if isinstance(q, wq.AndNot):
         return matching_docs(searcher, q.a) - matching_docs(searcher, q.b)
+    if isinstance(q, wq.ConstantScoreQuery):
+        return matching_docs(searcher, q.child)
+    if isinstance(q, wq.NumericRange):
+        return matching_docs(searcher, q.simplify(searcher.reader()))
+    if isinstance(q, wq.TermRange):
+        # A range is the union of the field's terms in it.
+        words = list(q._btexts(searcher.reader()))
+        return set().union(*(_term_docs(searcher, q.fieldname, w) for w in words))
     return set(searcher.docs_for_query(q))

@@ -97,17 +97,56 @@ class FieldsTerm(wq.Query):
                 continue
             B = getattr(weighting, "_field_B", {}).get(fieldname, getattr(weighting, "B", 0.75))
             avgfl = parent.field_length(fieldname) / records or 1
-            leaves.append(_Leaf(reader.postings(fieldname, text), fieldname, self.boosts.get(fieldname, 1.0), B, avgfl))
+            leaves.append(_Leaf(reader.postings(fieldname, text), fieldname, self.boosts.get(fieldname, 1.0), B, avgfl,
+                                length_bytes(reader, fieldname)))
         if not leaves:
             return NullMatcher()
         return FieldsTermMatcher(leaves, reader, idf * self.boost, K1)
 
 
-class _Leaf:
-    __slots__ = ("matcher", "fieldname", "weight", "B", "avgfl")
+_LENGTH_OF_BYTE = None
 
-    def __init__(self, matcher, fieldname, weight, B, avgfl):
+
+def length_bytes(reader, fieldname: str):
+    """Every document's length of `fieldname` in one segment, as Whoosh stores it
+    (one byte each), read at once: `bytes` indexed by document number, or None.
+
+    Whoosh reads a length from disk per call; scoring a common word asks for
+    one per matching document and field. (The column layout is that of the
+    pinned Whoosh 2.7 codec; anything else falls back to Whoosh's own lookup.)
+    """
+    cache = reader.__dict__.setdefault("_recsearch_lengths", {})
+    if fieldname not in cache:
+        cache[fieldname] = None
+        try:
+            from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+            from whoosh.columns import FixedBytesColumn
+
+            column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            if isinstance(column, FixedBytesColumn.Reader) and column._fixedlen == 1:
+                raw = column._dbfile.get(column._basepos, column._count)
+                cache[fieldname] = raw + bytes(max(reader.doc_count_all() - len(raw), 0))
+        except (AttributeError, ImportError, OSError):
+            pass
+    return cache[fieldname]
+
+
+def length_of_byte() -> list[int]:
+    """Field length for each stored length byte (0: no length, counted as 1)."""
+    global _LENGTH_OF_BYTE
+    if _LENGTH_OF_BYTE is None:
+        from whoosh.util.numeric import byte_to_length
+
+        _LENGTH_OF_BYTE = [1] + [byte_to_length(b) or 1 for b in range(1, 256)]
+    return _LENGTH_OF_BYTE
+
+
+class _Leaf:
+    __slots__ = ("matcher", "fieldname", "weight", "B", "avgfl", "lengths")
+
+    def __init__(self, matcher, fieldname, weight, B, avgfl, lengths=None):
         self.matcher, self.fieldname, self.weight, self.B, self.avgfl = matcher, fieldname, weight, B, avgfl
+        self.lengths = lengths
 
 
 class FieldsTermMatcher(Matcher):
@@ -118,36 +157,48 @@ class FieldsTermMatcher(Matcher):
         self._reader = reader
         self._idf = idf
         self._K1 = K1
+        self._table = length_of_byte()
+        self._update()
+
+    def _update(self):
+        # The current document, kept rather than recomputed on every call.
+        self._id = min(leaf.matcher.id() for leaf in self._leaves) if self._leaves else None
 
     def is_active(self):
         return bool(self._leaves)
 
     def id(self):
-        return min(leaf.matcher.id() for leaf in self._leaves)
+        return self._id
 
     def next(self):
-        current = self.id()
+        current = self._id
         for leaf in self._leaves:
             if leaf.matcher.id() == current:
                 leaf.matcher.next()
-        self._leaves = [leaf for leaf in self._leaves if leaf.matcher.is_active()]
+        if not all(leaf.matcher.is_active() for leaf in self._leaves):
+            self._leaves = [leaf for leaf in self._leaves if leaf.matcher.is_active()]
+        self._update()
 
     def skip_to(self, target):
         for leaf in self._leaves:
             if leaf.matcher.id() < target:
                 leaf.matcher.skip_to(target)
         self._leaves = [leaf for leaf in self._leaves if leaf.matcher.is_active()]
+        self._update()
 
     def weight(self):
         current = self.id()
         return sum(leaf.matcher.weight() for leaf in self._leaves if leaf.matcher.id() == current)
 
     def score(self):
-        current = self.id()
+        current = self._id
         tf = 0.0
         for leaf in self._leaves:
             if leaf.matcher.id() == current:
-                length = self._reader.doc_field_length(current, leaf.fieldname) or 1
+                if leaf.lengths is not None:
+                    length = self._table[leaf.lengths[current]]
+                else:
+                    length = self._reader.doc_field_length(current, leaf.fieldname) or 1
                 tf += leaf.weight * leaf.matcher.weight() / (1 - leaf.B + leaf.B * length / leaf.avgfl)
         return self._idf * tf * (self._K1 + 1) / (tf + self._K1)
 
@@ -166,6 +217,7 @@ class FieldsTermMatcher(Matcher):
         if self.max_quality() > minquality:
             return 0
         self._leaves = []
+        self._id = None
         return 1
 
     def supports(self, astype):
@@ -174,9 +226,11 @@ class FieldsTermMatcher(Matcher):
     def reset(self):
         for leaf in self._leaves:
             leaf.matcher.reset()
+        self._update()
 
     def copy(self):
-        leaves = [_Leaf(leaf.matcher.copy(), leaf.fieldname, leaf.weight, leaf.B, leaf.avgfl) for leaf in self._leaves]
+        leaves = [_Leaf(leaf.matcher.copy(), leaf.fieldname, leaf.weight, leaf.B, leaf.avgfl, leaf.lengths)
+                  for leaf in self._leaves]
         return FieldsTermMatcher(leaves, self._reader, self._idf, self._K1)
 
     def replace(self, minquality=0):

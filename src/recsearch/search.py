@@ -18,6 +18,7 @@ from .index import DEFAULT_FIELDS, build_schema
 from .postings import DocNumQuery, matching_docs
 from .query import RECORDS, HistoryRef, _records_only, bound_expansions, parse_query
 from .ranking import RecordBM25F, combine_fields
+from .topk import top_hits
 from .record import Record
 from .store import open_index
 
@@ -170,24 +171,22 @@ class RecordIndex:
         origins: dict[tuple[str, str], str] = {}
         q = self._prepare(text, options.match_any, options.filters, searcher, notes, origins, set())
         if options.sort == "relevance":
-            collector = searcher.collector(limit=limit)
-            timed_out = False
+            fast, timed_out = None, False
             try:
                 with time_limit(TIME_LIMIT):
-                    searcher.search_with_collector(q, collector)
+                    fast = top_hits(searcher, q, limit)
             except TimeLimit:
                 timed_out = True
+            if fast is not None:
+                scored, docnums = fast
+                total = len(docnums)
+            else:
+                scored, docnums, timed_out = self._collect(searcher, q, limit, timed_out)
+                total = len(scored) if docnums is None else len(docnums)
+                if options.facets and docnums is None:
+                    docnums = [d for d, _ in scored]
+            if timed_out:
                 notes.append(f"the search stopped after {TIME_LIMIT:g} s: the hits and their count are incomplete")
-            try:
-                results = collector.results()
-            except AttributeError:  # stopped before the collector was set up
-                results = []
-            scored = [(r.docnum, r.score) for r in results]
-            # Counting runs the query again without scores, only when the page is full.
-            docnums = None if limit is None or len(scored) < limit or timed_out else matching_docs(searcher, q)
-            total = len(scored) if docnums is None else len(docnums)
-            if options.facets and docnums is None:
-                docnums = [d for d, _ in scored]
         else:
             docnums = sorted(matching_docs(searcher, q))
             total = len(docnums)
@@ -206,6 +205,24 @@ class RecordIndex:
 
             result.suggestions = rescue(self, searcher, text, options, total)
         return result
+
+    def _collect(self, searcher, q: wq.Query, limit: int | None, timed_out: bool):
+        """Whoosh's own top-hits collector: (hits, matching docnums or None if all are hits, timed out)."""
+        collector = searcher.collector(limit=limit)
+        if not timed_out:
+            try:
+                with time_limit(TIME_LIMIT):
+                    searcher.search_with_collector(q, collector)
+            except TimeLimit:
+                timed_out = True
+        try:
+            results = collector.results()
+        except AttributeError:  # stopped before the collector was set up
+            results = []
+        scored = [(r.docnum, r.score) for r in results]
+        # Counting runs the query again without scores, only when the page is full.
+        full = limit is not None and len(scored) >= limit and not timed_out
+        return scored, (matching_docs(searcher, q) if full else None), timed_out
 
     def _prepare(self, text: str, match_any: bool, filters: dict[str, list[str]], searcher, notes: list[str],
                  origins: dict | None, seen: set[int]) -> wq.Query:

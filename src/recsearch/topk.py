@@ -1,0 +1,152 @@
+"""Top hits of plain word queries, scored from whole posting blocks.
+
+Most searches are words joined by AND (the default) or OR (`--any`). Whoosh
+scores them through a tree of matchers, a dozen Python calls per posting per
+field. Here each word's posting blocks are read whole and scored in one loop
+into a dictionary; AND intersects, OR adds. The scores are the ones
+`ranking.FieldsTermMatcher` and `RecordBM25F` give (tests compare the two).
+Anything else (phrases, ranges, NOT, expansions) returns None and goes to Whoosh.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+from whoosh import query as wq
+
+from .ranking import FieldsTerm, bm25_idf, length_bytes, length_of_byte, record_count
+
+
+def _blocks(reader, fieldname: str, text):
+    """(ids, weights) per posting block of a term in one segment, deleted documents left out."""
+    from whoosh.matching.wrappers import FilterMatcher
+
+    matcher = reader.postings(fieldname, text)
+    deleted = None
+    if isinstance(matcher, FilterMatcher):
+        matcher, deleted = matcher.child, matcher._ids
+    if not hasattr(matcher, "_read_ids"):
+        return None
+    found = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
+        ids, weights = matcher._ids, matcher._weights
+        if deleted:
+            kept = [(i, w) for i, w in zip(ids, weights) if i not in deleted]
+            ids, weights = [i for i, _ in kept], [w for _, w in kept]
+        found.append((ids, weights))
+        matcher._next_block()
+    return found
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _word_scores(searcher, terms: dict[str, str], boosts: dict[str, float], boost: float, fielded: bool):
+    """Scores of every document holding one word: BM25F with one saturation across
+    `terms`' fields (as FieldsTermMatcher), or with `fielded` (one field) Whoosh's BM25F."""
+    from whoosh import fields
+
+    weighting = searcher.weighting
+    K1 = getattr(weighting, "K1", 1.2)
+    records = record_count(searcher)
+    table = length_of_byte()
+    for fieldname in terms:
+        field = searcher.schema[fieldname] if fieldname in searcher.schema else None
+        if not isinstance(field, fields.TEXT) or not field.scorable:
+            raise _Unsupported
+    idf = bm25_idf(records, max((searcher.doc_frequency(f, t) for f, t in terms.items()), default=0))
+    scores: dict[int, float] = {}
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        tf: dict[int, float] = {}
+        for fieldname, text in terms.items():
+            if (fieldname, text) not in reader:
+                continue
+            B = getattr(weighting, "_field_B", {}).get(fieldname, getattr(weighting, "B", 0.75))
+            avgfl = searcher.field_length(fieldname) / records or 1
+            lengths = length_bytes(reader, fieldname)
+            blocks = _blocks(reader, fieldname, text)
+            if lengths is None or blocks is None:
+                raise _Unsupported
+            # The length norm of each stored length byte.
+            norm = [1 - B + B * length / avgfl for length in table]
+            if fielded:
+                scale = idf * (K1 + 1) * boost
+                for ids, weights in blocks:
+                    for doc, w in zip(ids, weights):
+                        scores[doc + offset] = scale * w / (w + K1 * norm[lengths[doc]])
+                continue
+            weight = boosts.get(fieldname, 1.0)
+            get = tf.get
+            for ids, weights in blocks:
+                for doc, w in zip(ids, weights):
+                    tf[doc] = get(doc, 0.0) + weight * w / norm[lengths[doc]]
+        scale = idf * boost * (K1 + 1)
+        for doc, t in tf.items():
+            scores[doc + offset] = scale * t / (t + K1)
+    return scores
+
+
+def _scores(searcher, q: wq.Query) -> dict[int, float]:
+    from .postings import DocNumQuery, DocSetQuery, matching_docs
+
+    if isinstance(q, (wq.NumericRange, wq.TermRange, DocSetQuery, DocNumQuery)):
+        if isinstance(q, (wq.NumericRange, wq.TermRange)) and not q.constantscore:
+            raise _Unsupported
+        # Constant-score parts (a year range, a set from history or a wide
+        # expansion) add their boost to every document they hold, as in Whoosh.
+        return dict.fromkeys(matching_docs(searcher, q), q.boost)
+    if q is wq.NullQuery:
+        return {}
+    if isinstance(q, FieldsTerm):
+        return _word_scores(searcher, q.terms, q.boosts, q.boost, fielded=False)
+    if type(q) is wq.Term and q.fieldname in searcher.schema and not searcher.schema[q.fieldname].scorable:
+        # An unscored field (a year, an ISSN): Whoosh scores each posting's weight, 1.
+        return dict.fromkeys(matching_docs(searcher, q), q.boost)
+    if type(q) is wq.Term:
+        return _word_scores(searcher, {q.fieldname: q.text}, {q.fieldname: 1.0}, q.boost, fielded=True)
+    if type(q) in (wq.And, wq.Or) and q.subqueries and not getattr(q, "scale", None) \
+            and not getattr(q, "minmatch", 0):
+        if type(q) is wq.And:
+            # Smallest first: an empty part ends the search.
+            reader = searcher.reader()
+            parts = []
+            for child in sorted(q.subqueries, key=lambda c: c.estimate_size(reader)):
+                part = _scores(searcher, child)
+                if not part:
+                    return {}
+                parts.append(part)
+        else:
+            parts = [_scores(searcher, c) for c in q.subqueries]
+        if type(q) is wq.And:
+            parts.sort(key=len)
+            keep = set(parts[0]).intersection(*parts[1:])
+            found = {d: sum(p[d] for p in parts) for d in keep}
+        else:
+            found = {}
+            for part in parts:
+                for d, s in part.items():
+                    found[d] = found.get(d, 0.0) + s
+        if q.boost != 1.0:
+            found = {d: s * q.boost for d, s in found.items()}
+        return found
+    raise _Unsupported
+
+
+def top_hits(searcher, q: wq.Query, limit: int | None):
+    """For a query of words under AND/OR: (the best `limit` hits as (docnum, score), every
+    matching docnum); None for any other query."""
+    try:
+        scores = _scores(searcher, q)
+    except _Unsupported:
+        return None
+    if limit is None:
+        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    else:
+        best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
+    return best, scores.keys()
