@@ -224,3 +224,15 @@ def test_a_search_past_its_time_limit_returns_what_it_has_and_says_so(fuzz_index
     assert any("stopped after" in note for note in result.notes)
     monkeypatch.setattr(search, "TIME_LIMIT", 10.0)
     assert not fuzz_index.search("c*", limit=5).notes
+
+
+@pytest.mark.parametrize("root", ["doajArticles", "PubmedArticleSet"])
+def test_xml_declaring_an_unknown_encoding_is_a_clear_error(root):
+    """Found by hypothesis: `encoding="UUUU…"` made the XML parser raise LookupError."""
+    from recsearch.readers import read_file_records
+    from recsearch.readers.errors import RecordError
+
+    data = f'<?xml version="1.0" encoding="UUUUUU"?><{root}><x/></{root}>'.encode()
+    with pytest.raises(RecordError) as raised:
+        read_file_records(data, "bad.xml")
+    assert "bad.xml" in str(raised.value) and "\n" not in str(raised.value)

@@ -92,6 +92,78 @@ def _word_scores(searcher, terms: dict[str, str], boosts: dict[str, float], boos
     return scores
 
 
+def _positions(reader, fieldname: str, text, wanted: set[int], decode) -> dict[int, list[int]]:
+    """Positions of a word in the documents `wanted` (segment numbers), read a block at a time."""
+    from whoosh.matching.wrappers import FilterMatcher
+
+    matcher = reader.postings(fieldname, text)
+    if isinstance(matcher, FilterMatcher):
+        matcher = matcher.child
+    if not hasattr(matcher, "_read_values"):
+        raise _Unsupported
+    found = {}
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids = matcher._ids
+        if wanted.intersection(ids):
+            if matcher._values is None:
+                matcher._read_values()
+            for doc, value in zip(ids, matcher._values):
+                if doc in wanted:
+                    found[doc] = decode(value)
+        matcher._next_block()
+    return found
+
+
+def _phrase_scores(searcher, q: wq.Phrase) -> dict[int, float]:
+    """Whoosh's phrase (words at consecutive positions, slop 1): each document
+    holding it scores the sum of its words' BM25F scores in the field, times the boost.
+
+    Candidates are the intersection of the words' posting lists; positions are
+    decoded for those only, and a word's frequency is its number of positions.
+    """
+    from whoosh import fields
+
+    from .postings import posting_ids
+
+    fieldname = q.fieldname
+    field = searcher.schema[fieldname] if fieldname in searcher.schema else None
+    if q.slop != 1 or not isinstance(field, fields.TEXT) or not field.scorable \
+            or not field.format.supports("positions") or not q.words:
+        raise _Unsupported
+    weighting = searcher.weighting
+    K1 = getattr(weighting, "K1", 1.2)
+    B = getattr(weighting, "_field_B", {}).get(fieldname, getattr(weighting, "B", 0.75))
+    records = record_count(searcher)
+    avgfl = searcher.field_length(fieldname) / records or 1
+    norm = [1 - B + B * length / avgfl for length in length_of_byte()]
+    scales = [bm25_idf(records, searcher.doc_frequency(fieldname, w)) * (K1 + 1) for w in q.words]
+    found: dict[int, float] = {}
+    for sub, offset in searcher.leaf_searchers():
+        reader = sub.reader()
+        if any((fieldname, w) not in reader for w in q.words):
+            continue
+        lengths = length_bytes(reader, fieldname)
+        if lengths is None:
+            raise _Unsupported
+        doc_sets = sorted((set(posting_ids(reader, fieldname, w)) for w in q.words), key=len)
+        local = doc_sets[0].intersection(*doc_sets[1:])
+        if not local:
+            continue
+        positions = [_positions(reader, fieldname, w, local, field.format.decode_positions) for w in q.words]
+        for doc in local:
+            first, rest = positions[0][doc], [set(p[doc]) for p in positions[1:]]
+            if any(all(start + k in later for k, later in enumerate(rest, 1)) for start in first):
+                n = norm[lengths[doc]]
+                total = 0.0
+                for scale, p in zip(scales, positions):
+                    w = float(len(p[doc]))
+                    total += scale * w / (w + K1 * n)
+                found[doc + offset] = total * q.boost
+    return found
+
+
 def _scores(searcher, q: wq.Query) -> dict[int, float]:
     from .postings import DocNumQuery, DocSetQuery, matching_docs
 
@@ -105,6 +177,8 @@ def _scores(searcher, q: wq.Query) -> dict[int, float]:
         return {}
     if isinstance(q, FieldsTerm):
         return _word_scores(searcher, q.terms, q.boosts, q.boost, fielded=False)
+    if type(q) is wq.Phrase:
+        return _phrase_scores(searcher, q)
     if type(q) is wq.Term and q.fieldname in searcher.schema and not searcher.schema[q.fieldname].scorable:
         # An unscored field (a year, an ISSN): Whoosh scores each posting's weight, 1.
         return dict.fromkeys(matching_docs(searcher, q), q.boost)

@@ -47,6 +47,8 @@ def read_pubmed_xml(data: bytes, source: str) -> tuple[list[Record], list[tuple[
                     problems.append((position, exc.problem))
             if element is not root:
                 root.clear()  # the article is read: free it
+    except LookupError as exc:  # an encoding the declaration names and Python does not know
+        raise RecordError(source, f"invalid XML: {str(exc)[:80]}") from None
     except ET.ParseError as exc:
         line, column = exc.position
         where = f"after article {position}" if position else "before the first article"

@@ -19,6 +19,8 @@ def parse_xml(data: bytes, source: str) -> ET.Element:
         line, column = exc.position
         reason = str(exc).split(":")[0]
         raise RecordError(source, f"invalid XML: {reason} at line {line} column {column}") from None
+    except LookupError as exc:  # an encoding the declaration names and Python does not know
+        raise RecordError(source, f"invalid XML: {str(exc)[:80]}") from None
 
 
 def root_name(data: bytes) -> str | None:
