@@ -32,3 +32,11 @@ def test_fuzz_benchmark_runs():
     assert done.returncode == 0, done.stderr
     assert "damaged record files |      30 |         0" in done.stdout
     assert "random queries       |      30 |         0" in done.stdout
+
+
+def test_fts5_benchmark_runs(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--size", "120", "--added", "10",
+                           "--work", str(tmp_path), "--no-record"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| build from seed files" in done.stdout and "| query p50 (all kinds)" in done.stdout
+    assert "| phrase " in done.stdout and "| author:" in done.stdout
