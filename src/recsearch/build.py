@@ -162,7 +162,10 @@ def _writer(ix, files: int):
     if files >= PARALLEL_FROM and procs > 1:
         from whoosh.multiproc import MpWriter
 
-        return MpWriter(ix, procs=min(procs, 4), batchsize=100, multisegment=True, **_WRITER_OPTIONS)
+        procs = min(procs, 4)
+        # The writers share the memory one writer would have.
+        return MpWriter(ix, procs=procs, batchsize=100, multisegment=True,
+                        limitmb=max(_WRITER_OPTIONS["limitmb"] // procs, 64))
     return ix.writer(**_WRITER_OPTIONS)
 
 
