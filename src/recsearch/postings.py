@@ -6,12 +6,13 @@ from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
 
-def posting_ids(reader, field: str, term: str):
-    """The live documents holding a term, read a block at a time.
+def posting_blocks(reader, field: str, term):
+    """A term's posting list a block at a time: (leaf matcher at the block, deleted documents or None).
 
-    `Matcher.all_ids` moves one posting at a time through Python calls;
-    this reads each block's id array whole (Whoosh 2.7 leaf matchers, private
-    but stable in the pinned version), falling back to `all_ids` otherwise.
+    Read what the block is needed for: `matcher._ids`, `._weights`, `._values`
+    (after `_read_ids`, `_read_weights`, `_read_values`). Whoosh 2.7 leaf
+    matchers, private but stable in the pinned version; None when the
+    matcher is not one (then use its public methods).
     """
     from whoosh.matching.wrappers import FilterMatcher
 
@@ -20,14 +21,31 @@ def posting_ids(reader, field: str, term: str):
     if isinstance(matcher, FilterMatcher):
         matcher, deleted = matcher.child, matcher._ids
     if not hasattr(matcher, "_read_ids"):
-        yield from (i for i in matcher.all_ids() if not deleted or i not in deleted)
+        return None
+
+    def blocks():
+        while matcher.is_active():
+            if matcher._ids is None:
+                matcher._read_ids()
+            yield matcher, deleted
+            matcher._next_block()
+
+    return blocks()
+
+
+def posting_ids(reader, field: str, term: str):
+    """The live documents holding a term, read a block at a time.
+
+    `Matcher.all_ids` moves one posting at a time through Python calls;
+    this reads each block's id array whole.
+    """
+    blocks = posting_blocks(reader, field, term)
+    if blocks is None:
+        yield from reader.postings(field, term).all_ids()
         return
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
+    for matcher, deleted in blocks:
         ids = matcher._ids
         yield from (ids if not deleted else (i for i in ids if i not in deleted))
-        matcher._next_block()
 
 
 class DocSetQuery(wq.Query):
@@ -108,13 +126,8 @@ class DocNumQuery(wq.Query):
     def matcher(self, searcher, context=None):
         import bisect
 
-        offset = 0
         parent = searcher.get_parent()
-        if parent is not searcher:
-            for sub, sub_offset in parent.subsearchers:
-                if sub is searcher:
-                    offset = sub_offset
-                    break
+        offset = parent._offset_for_subsearcher(searcher) or 0 if parent is not searcher else 0
         size = searcher.doc_count_all()
         lo, hi = bisect.bisect_left(self.docnums, offset), bisect.bisect_left(self.docnums, offset + size)
         local = [d - offset for d in self.docnums[lo:hi]]

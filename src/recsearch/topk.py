@@ -12,25 +12,20 @@ from __future__ import annotations
 
 import heapq
 
+from whoosh import fields
 from whoosh import query as wq
 
+from .postings import DocNumQuery, DocSetQuery, matching_docs, posting_blocks, posting_ids
 from .ranking import FieldsTerm, bm25_idf, length_bytes, length_of_byte, record_count
 
 
 def _blocks(reader, fieldname: str, text):
     """(ids, weights) per posting block of a term in one segment, deleted documents left out."""
-    from whoosh.matching.wrappers import FilterMatcher
-
-    matcher = reader.postings(fieldname, text)
-    deleted = None
-    if isinstance(matcher, FilterMatcher):
-        matcher, deleted = matcher.child, matcher._ids
-    if not hasattr(matcher, "_read_ids"):
+    blocks = posting_blocks(reader, fieldname, text)
+    if blocks is None:
         return None
     found = []
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
+    for matcher, deleted in blocks:
         if matcher._weights is None:
             matcher._read_weights()
         ids, weights = matcher._ids, matcher._weights
@@ -38,7 +33,6 @@ def _blocks(reader, fieldname: str, text):
             kept = [(i, w) for i, w in zip(ids, weights) if i not in deleted]
             ids, weights = [i for i, _ in kept], [w for _, w in kept]
         found.append((ids, weights))
-        matcher._next_block()
     return found
 
 
@@ -49,8 +43,6 @@ class _Unsupported(Exception):
 def _word_scores(searcher, terms: dict[str, str], boosts: dict[str, float], boost: float, fielded: bool):
     """Scores of every document holding one word: BM25F with one saturation across
     `terms`' fields (as FieldsTermMatcher), or with `fielded` (one field) Whoosh's BM25F."""
-    from whoosh import fields
-
     weighting = searcher.weighting
     K1 = getattr(weighting, "K1", 1.2)
     records = record_count(searcher)
@@ -93,18 +85,12 @@ def _word_scores(searcher, terms: dict[str, str], boosts: dict[str, float], boos
 
 
 def _positions(reader, fieldname: str, text, wanted: set[int], decode) -> dict[int, list[int]]:
-    """Positions of a word in the documents `wanted` (segment numbers), read a block at a time."""
-    from whoosh.matching.wrappers import FilterMatcher
-
-    matcher = reader.postings(fieldname, text)
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-    if not hasattr(matcher, "_read_values"):
+    """Positions of a word in the documents `wanted` (live segment numbers), read a block at a time."""
+    blocks = posting_blocks(reader, fieldname, text)
+    if blocks is None:
         raise _Unsupported
     found = {}
-    while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
+    for matcher, _ in blocks:
         ids = matcher._ids
         if wanted.intersection(ids):
             if matcher._values is None:
@@ -112,7 +98,6 @@ def _positions(reader, fieldname: str, text, wanted: set[int], decode) -> dict[i
             for doc, value in zip(ids, matcher._values):
                 if doc in wanted:
                     found[doc] = decode(value)
-        matcher._next_block()
     return found
 
 
@@ -123,10 +108,6 @@ def _phrase_scores(searcher, q: wq.Phrase) -> dict[int, float]:
     Candidates are the intersection of the words' posting lists; positions are
     decoded for those only, and a word's frequency is its number of positions.
     """
-    from whoosh import fields
-
-    from .postings import posting_ids
-
     fieldname = q.fieldname
     field = searcher.schema[fieldname] if fieldname in searcher.schema else None
     if q.slop != 1 or not isinstance(field, fields.TEXT) or not field.scorable \
@@ -165,8 +146,6 @@ def _phrase_scores(searcher, q: wq.Phrase) -> dict[int, float]:
 
 
 def _scores(searcher, q: wq.Query) -> dict[int, float]:
-    from .postings import DocNumQuery, DocSetQuery, matching_docs
-
     if isinstance(q, (wq.NumericRange, wq.TermRange, DocSetQuery, DocNumQuery)):
         if isinstance(q, (wq.NumericRange, wq.TermRange)) and not q.constantscore:
             raise _Unsupported
