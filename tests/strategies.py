@@ -19,7 +19,9 @@ def word(min_size: int = 2) -> st.SearchStrategy[str]:
 
 
 def capitalized(min_size: int = 2) -> st.SearchStrategy[str]:
-    return word(min_size).map(lambda w: w[0].upper() + w[1:])
+    # `ß` capitalizes to `SS`: `SSaa` reads as an acronym glued to a word, which no
+    # real name or affiliation starts with (and which hides the seam after `USA`).
+    return word(min_size).filter(lambda w: len(w[0].upper()) == 1).map(lambda w: w[0].upper() + w[1:])
 
 
 @st.composite
