@@ -154,8 +154,9 @@ class RecordIndex:
 
         `limit=None` returns every hit (for exports).
         """
-        options = options or SearchOptions(match_any=match_any)
-        options.match_any = options.match_any or match_any
+        from dataclasses import replace
+
+        options = replace(options or SearchOptions(), match_any=match_any or bool(options and options.match_any))
         if limit is not None and limit < 1:
             raise QueryError("--limit must be at least 1")
         if options.sort not in SORTS:
