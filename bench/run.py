@@ -1,6 +1,6 @@
 """recsearch against SQLite FTS5 on the same records: build, updates, queries, authors, CLI.
 
-    python bench/run.py [--size 10000,100000] [--work bench/out] [--no-record]
+    python bench/run.py [--size 10000,100000] [--work bench/out] [--no-record] [--build-only]
 
 For each size: makes the corpus (bench/make_corpus.py, kept in --work), builds
 a recsearch index and a reference FTS5 index (`unicode61 remove_diacritics 2`,
@@ -254,6 +254,28 @@ def bench_size(size: int, work: Path, added: int) -> tuple[list[list], list[dict
     return rows, queries
 
 
+def build_size(size: int, work: Path) -> list[list]:
+    """Only the recsearch build (wall time, peak RSS, index size) and a no-change update: for sizes where
+    the whole comparison would take hours."""
+    corpus, index = work / f"corpus-{size}", work / f"index-{size}"
+    if not corpus.exists():
+        seconds, _ = timed(make_corpus, size, corpus)
+        print(f"corpus: {size:,} records in {seconds:.0f} s", file=sys.stderr)
+    shutil.rmtree(corpus / "incoming", ignore_errors=True)
+    seconds, rss, out = run_measured([sys.executable, "-m", "recsearch.cli", "index", str(corpus), "--index",
+                                      str(index), "--rebuild", "--json"])
+    records = json.loads(out)["records"]
+    on_disk = sum(f.stat().st_size for f in index.rglob("*") if f.is_file()) / 2**20
+
+    from recsearch.build import update_index
+
+    nothing, _ = timed(update_index, [corpus], index)
+    return [["build from seed files", f"{records / seconds:,.0f} rec/s ({seconds:,.0f} s)", "≥ 2,000 rec/s"],
+            ["peak RSS while building (with writer processes)", f"{rss:,.0f} MB", "1M: ≤ 1 GB"],
+            ["index on disk", f"{on_disk:,.0f} MB", ""],
+            ["update, nothing changed", f"{nothing:.2f} s", ""]]
+
+
 def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--fts5-build":
         print(build_fts5(Path(sys.argv[2]), Path(sys.argv[3])))
@@ -263,9 +285,18 @@ def main() -> None:
     parser.add_argument("--added", type=int, default=1_000)
     parser.add_argument("--work", type=Path, default=OUT)
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
+    parser.add_argument("--build-only", action="store_true",
+                        help="only the recsearch build and a no-change update (no FTS5, no queries)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     for size in [int(s) for s in args.size.split(",")]:
+        if args.build_only:
+            table = tabulate(build_size(size, args.work), headers=[f"{size:,} records", "recsearch", "target"],
+                             tablefmt="github")
+            print(table)
+            if not args.no_record:
+                append_results(f"recsearch build only, {size:,} records (bench/run.py --build-only)", table)
+            continue
         rows, queries = bench_size(size, args.work, min(args.added, max(size // 10, 1)))
         table = tabulate(rows, headers=[f"{size:,} records", "recsearch", "FTS5", "ratio", "target"],
                          tablefmt="github")
