@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from recsearch.build import update_index
 from recsearch.record import Author, Record
 from recsearch.render import render_seed_record
@@ -58,3 +62,49 @@ def test_fielded_and_phrase_queries_still_work(tmp_path):
         assert [h.id[-1] for h in ix.search('"zebrafish heart"').hits] == ["1"]
         assert {h.id[-1] for h in ix.search("title:zebrafish").hits} == {"1", "2"}
         assert {h.id[-1] for h in ix.search("zebrafish heart", match_any=True).hits} == {"1", "2"}
+
+
+NETWORK_RECORDS = [
+    rec(1, "Network security in distributed systems", "Local networks need security. " + FILLER),
+    rec(2, "Operating systems for networks", "A network operating system and its security. " + FILLER),
+    rec(3, "Distributed computation", "Parallel and sequential algorithms compared on networks. " + FILLER),
+    rec(4, "Security", "Considerations on local area networking. " + FILLER, authors=("Lena Network",)),
+    rec(5, "Liver disease", FILLER),
+]
+WORDS = ["network", "networks", "security", "local", "systems", "system", "distributed", "operating",
+         "algorithms", "network"]
+
+
+@pytest.fixture(scope="module")
+def network_index(tmp_path_factory):
+    with make(tmp_path_factory.mktemp("networks"), NETWORK_RECORDS) as ix:
+        yield ix
+
+
+def _scores(ix, text: str) -> dict[str, float]:
+    return {h.id: h.score for h in ix.search(text, limit=20, match_any=True).hits}
+
+
+@settings(max_examples=25, deadline=None)
+@given(words=st.lists(st.sampled_from(WORDS), min_size=2, max_size=8))
+def test_any_query_scores_are_the_sum_of_its_words(network_index, words):
+    """BM25 sums the words of an OR query, a repeated word once per time it is typed,
+    whatever the words share (`networks` and `network` differ only in the unstemmed author field)."""
+    together = _scores(network_index, " ".join(words))
+    alone = [_scores(network_index, w) for w in words]
+    expected = {doc: sum(s.get(doc, 0.0) for s in alone) for doc in set().union(*alone)}
+    assert together.keys() == expected.keys()
+    for doc, score in together.items():
+        assert score == pytest.approx(expected[doc], abs=1e-4 * len(words))  # hits' scores are rounded
+
+
+def test_each_word_keeps_its_own_fields_when_words_share_a_stem(network_index):
+    from recsearch.ranking import FieldsTerm
+
+    words = network_index.search("networks network operating", match_any=True)
+    assert words.total
+    q = network_index._prepare("networks network operating", True, {}, network_index._open_searcher(), [], {}, set())
+    terms = [t for t in q.leaves() if isinstance(t, FieldsTerm)] if not isinstance(q, FieldsTerm) else [q]
+    assert sorted(t.terms["author"] for t in terms) == ["network", "networks", "operating"]
+    for t in terms:
+        assert len({text for field, text in t.terms.items() if field != "author"}) == 1

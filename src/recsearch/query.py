@@ -14,6 +14,7 @@ from whoosh.qparser import syntax
 from .errors import QueryError
 from .index import DEFAULT_FIELDS, FIELD_ALIASES, FIELD_BOOSTS
 from .postings import DocSetQuery
+from .ranking import combine_fields
 
 # Words one wildcard, prefix or fuzzy term may stand for in one field. Past it
 # the query is refused, as Lucene refuses too many clauses: such a term
@@ -148,7 +149,9 @@ def parse_query(text: str, schema, match_any: bool = False) -> wq.Query:
         raise QueryError("empty query: give some words to search for")
     _check_fields(text, schema)
     try:
-        q = make_parser(schema, match_any).parse(text)
+        # Words become BM25F FieldsTerms before normalizing, which would flatten them together.
+        q = combine_fields(make_parser(schema, match_any).parse(text, normalize=False), set(DEFAULT_FIELDS))
+        q = q.normalize()
     except Exception as exc:  # the parser's own failures, whatever their type
         raise QueryError(f"cannot parse query: {exc}") from None
     errors = _errors(q)

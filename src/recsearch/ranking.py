@@ -9,6 +9,7 @@ BM25 IDF of Robertson and Lucene, log(1 + (N - n + 0.5) / (n + 0.5)).
 
 from __future__ import annotations
 
+from copy import copy
 from math import log
 
 from whoosh import query as wq
@@ -78,6 +79,9 @@ class FieldsTerm(wq.Query):
 
     def terms_of(self):
         return list(self.terms.items())
+
+    def field(self):
+        return None  # several
 
     def estimate_size(self, ixreader):
         return max((ixreader.doc_frequency(f, t) for f, t in self.terms.items()), default=0)
@@ -253,13 +257,16 @@ class FieldsTermMatcher(Matcher):
 
 
 def combine_fields(q: wq.Query, fields: set[str]) -> wq.Query:
-    """Turn each word the parser spread over the default fields (one Term per
-    field) into one BM25F FieldsTerm.
+    """Turn each word the parser spread over the default fields (its own Or of
+    one Term per field) into one BM25F FieldsTerm; a word typed n times becomes
+    one FieldsTerm weighted n times, as BM25 counts a query word's frequency.
 
-    With AND each word is its own Or; with OR Whoosh flattens them all into
-    one, where a word's run of fields ends when a field comes round again.
+    Runs on the parser's tree before normalizing: normalizing flattens the
+    words' Ors into one and drops repeated terms, after which a word's fields
+    can no longer be told apart (`networks network` share all but `author:`).
     """
-    if isinstance(q, wq.Or) and all(type(s) is wq.Term and s.fieldname in fields for s in q.subqueries):
+    if isinstance(q, wq.Or) and q.subqueries and all(
+            type(s) is wq.Term and s.fieldname in fields for s in q.subqueries):
         groups: list[list[wq.Term]] = []
         for term in q.subqueries:
             if not groups or term.fieldname in {t.fieldname for t in groups[-1]}:
@@ -271,6 +278,20 @@ def combine_fields(q: wq.Query, fields: set[str]) -> wq.Query:
             words[0].boost *= q.boost
             return words[0]
         return wq.Or(words, boost=q.boost)
+    if isinstance(q, wq.CompoundQuery):
+        children = [combine_fields(child, fields) for child in q.subqueries]
+        merged: list[wq.Query] = []
+        for child in children:
+            if isinstance(child, FieldsTerm):
+                same = next((m for m in merged if isinstance(m, FieldsTerm) and m.terms == child.terms
+                             and m.boosts == child.boosts), None)
+                if same is not None:
+                    same.boost += child.boost
+                    continue
+            merged.append(child)
+        combined = copy(q)
+        combined.subqueries = merged
+        return combined
     if q.children():
         return q.apply(lambda child: combine_fields(child, fields))
     return q

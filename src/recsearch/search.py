@@ -14,10 +14,10 @@ from whoosh.collectors import TimeLimit
 
 from .errors import IndexAccessError, QueryError, RecsearchError
 from .facets import FACETS, KEY_FIELDS, count_facets, facet_key, facet_values, filter_query
-from .index import DEFAULT_FIELDS, build_schema
+from .index import build_schema
 from .postings import DocNumQuery, matching_docs
 from .query import RECORDS, HistoryRef, _records_only, bound_expansions, parse_query
-from .ranking import RecordBM25F, combine_fields
+from .ranking import RecordBM25F
 from .topk import top_hits
 from .record import Record
 from .store import open_index
@@ -230,7 +230,7 @@ class RecordIndex:
         """The query ready to run: history references resolved, expansions bounded, filters applied."""
         q = parse_query(text, self._ix.schema, match_any)
         q = self._resolve_history(q, searcher, seen)
-        q = combine_fields(bound_expansions(q, searcher.reader(), notes, origins), set(DEFAULT_FIELDS))
+        q = bound_expansions(q, searcher.reader(), notes, origins)
         restrict = filter_query(filters or {})
         if restrict is not None:
             self._note_unknown_filter_values(filters, searcher.reader(), notes)
