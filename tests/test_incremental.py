@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ROOT
 from recsearch import build
@@ -21,7 +23,7 @@ from recsearch.readers import read_seed_record
 from recsearch.record import Author, Record
 from recsearch.render import render_seed_record
 from recsearch.search import RecordIndex
-from recsearch.store import IndexLock, current_generation, open_index
+from recsearch.store import FileState, IndexLock, Manifest, current_generation, open_index, write_atomically
 
 
 def make_record(n: int, title: str | None = None) -> Record:
@@ -238,3 +240,24 @@ def test_killed_builds_never_break_the_index(tmp_path):
         report = update_index([folder], root)
         assert index_ids(root) == after and report.failed == []
     assert len(list(root.glob("gen-*"))) <= 2
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(files=st.dictionaries(
+    _TEXT.map(lambda s: "/data/" + s),
+    st.builds(FileState, st.integers(0, 2**40), st.integers(0, 2**62), st.text("0123456789abcdef", min_size=64,
+                                                                               max_size=64),
+              st.lists(_TEXT, max_size=3), st.lists(_TEXT, max_size=2),
+              st.lists(st.tuples(st.integers(1, 10**6), _TEXT), max_size=2), st.booleans()),
+    max_size=6))
+def test_manifest_written_in_pieces_reads_back_whole(tmp_path_factory, files):
+    """The manifest is streamed to disk one file at a time (a million files do not fit twice in memory)."""
+    manifest = Manifest(sources=["/data"], files=files, built_at="2026-11-25T12:00:00+0000", format="auto")
+    path = tmp_path_factory.mktemp("manifest") / "manifest.json"
+    write_atomically(path, manifest.json_chunks())
+    back = Manifest.from_json(path.read_text(encoding="utf-8"))
+    assert back == manifest
+    assert list(back.files) == sorted(files)

@@ -267,7 +267,7 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
         if writer is not None:
             names.apply(writer)
 
-        manifest = Manifest(sources=report.sources, files=dict(sorted(files.items())), built_at=old.built_at,
+        manifest = Manifest(sources=report.sources, files=files, built_at=old.built_at,
                             format=format)
         report.records = manifest.record_count
         if writer is not None or not old.files:
@@ -275,12 +275,12 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
         if writer is not None:
             # The manifest of the coming Whoosh generation goes first; the commit
             # (Whoosh renaming its table of contents) makes both live at once.
-            store.write_atomically(store.manifest_path(gen, writer.generation), manifest.to_json())
+            store.write_atomically(store.manifest_path(gen, writer.generation), manifest.json_chunks())
             writer.commit()
             writer = None
             store.prune_manifests(gen, ix.latest_generation())
         elif dirty or not old.files or not same_reader:
-            store.write_atomically(store.manifest_path(gen, ix.latest_generation()), manifest.to_json())
+            store.write_atomically(store.manifest_path(gen, ix.latest_generation()), manifest.json_chunks())
     except BaseException:
         if writer is not None:
             writer.cancel()

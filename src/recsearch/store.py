@@ -64,12 +64,17 @@ def fsync_path(path: str | Path) -> None:
         os.close(fd)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write a file so that readers see the old or the new content, never a part."""
+def write_atomically(path: Path, text) -> None:
+    """Write a file so that readers see the old or the new content, never a part.
+
+    `text` is a string or an iterable of strings written one after another."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            if isinstance(text, str):
+                fh.write(text)
+            else:
+                fh.writelines(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -79,19 +84,28 @@ def write_atomically(path: Path, text: str) -> None:
     fsync_path(path.parent)
 
 
-@dataclass
+@dataclass(slots=True)
 class FileState:
-    """What the index holds from one source file."""
+    """What the index holds from one source file.
+
+    One per source file, all held while indexing: slots and tuples (the empty
+    one shared) keep a million of them in about half the memory of lists.
+    """
 
     size: int
     mtime_ns: int
     sha256: str
-    ids: list[str]
-    conflicts: list[str] = field(default_factory=list)
-    # Records of the file that could not be read: [position, why], reported
+    ids: tuple[str, ...]
+    conflicts: tuple[str, ...] = ()
+    # Records of the file that could not be read: (position, why), reported
     # again on every run until the file changes.
-    problems: list[list] = field(default_factory=list)
+    problems: tuple[tuple[int, str], ...] = ()
     skipped: bool = False  # not a record file: remembered so it is not read again
+
+    def __post_init__(self):
+        self.ids = tuple(self.ids)
+        self.conflicts = tuple(self.conflicts)
+        self.problems = tuple(tuple(p) for p in self.problems)
 
 
 @dataclass
@@ -107,10 +121,20 @@ class Manifest:
         return sum(len(f.ids) for f in self.files.values())
 
     def to_json(self) -> str:
-        files = {p: [f.size, f.mtime_ns, f.sha256, f.ids, f.conflicts, f.problems, f.skipped]
-                 for p, f in self.files.items()}
-        return json.dumps({"version": self.version, "built_at": self.built_at, "sources": self.sources,
-                           "format": self.format, "files": files}, ensure_ascii=False, separators=(",", ":"))
+        return "".join(self.json_chunks())
+
+    def json_chunks(self):
+        """The manifest as JSON, one file's entry at a time: a million files'
+        manifest is written without holding it whole (or a dict of it) in memory."""
+        head = json.dumps({"version": self.version, "built_at": self.built_at, "sources": self.sources,
+                           "format": self.format}, ensure_ascii=False, separators=(",", ":"))
+        yield head[:-1] + ',"files":{'
+        dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        for n, p in enumerate(sorted(self.files)):
+            f = self.files[p]
+            entry = [f.size, f.mtime_ns, f.sha256, f.ids, f.conflicts, f.problems, f.skipped]
+            yield ("," if n else "") + dump(p) + ":" + dump(entry)
+        yield "}}"
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
