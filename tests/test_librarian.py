@@ -378,27 +378,39 @@ def test_counts_and_history_sets_hold_across_segments(tmp_path):
 
 
 def test_a_parallel_build_indexes_the_same_records(tmp_path, monkeypatch):
-    """Many files are indexed by one writer process per core; the index is the same."""
-    import recsearch.build as build
+    """Many files are indexed by one writer process per core, each closing a segment
+    every few documents; searches rank the same records at the same scores."""
+    import recsearch.writers as writers
     from recsearch.check import check_index
+    from recsearch.store import open_index
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()
-    for n, record in enumerate(make_records(60, seed=5)):
+    records = make_records(60, seed=5)
+    for n, record in enumerate(records):
         (seeds / f"{n:03d}.txt").write_text(render_seed_record(record), encoding="utf-8")
-    monkeypatch.setattr(build, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(build.os, "cpu_count", lambda: 2)
+    phrase = '"' + " ".join(records[0].summary.split()[2:5]) + '"'
+    monkeypatch.setattr(writers, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(writers, "SEGMENT_DOCS", 7)
+    monkeypatch.setattr(writers, "BATCH_DOCS", 5)
+    monkeypatch.setattr(writers.os, "cpu_count", lambda: 2)
     parallel = update_index([seeds], tmp_path / "parallel")
-    monkeypatch.setattr(build, "PARALLEL_FROM", 10**9)
+    monkeypatch.setattr(writers, "PARALLEL_FROM", 10**9)
     serial = update_index([seeds], tmp_path / "serial")
     assert parallel.added == serial.added == 60 and not parallel.failed
     assert check_index(tmp_path / "parallel").ok
+    segments = open_index(tmp_path / "parallel")._segments()
+    # Segments close at the first batch of 5 documents that reaches 7.
+    assert len(segments) >= 6 and max(s.doc_count_all() for s in segments) <= 10
     with RecordIndex(tmp_path / "parallel") as a, RecordIndex(tmp_path / "serial") as b:
-        for text in ["study", "lymphoma OR asthma", "author:garcia", "affil:madrid"]:
-            assert sorted(all_ids(a, text)) == sorted(all_ids(b, text)), text
+        for text in ["study", "lymphoma OR asthma", "author:garcia", "affil:madrid", phrase]:
+            hits_a = [(h.id, h.score) for h in a.search(text, limit=None).hits]
+            hits_b = [(h.id, h.score) for h in b.search(text, limit=None).hits]
+            assert hits_a and dict(hits_a) == dict(hits_b), text
+            assert [score for _, score in hits_a] == [score for _, score in hits_b], text
         assert [m.name for m in a.authors("perez martinez")] == [m.name for m in b.authors("perez martinez")]
     # The parallel-built index takes updates as any other.
     (seeds / "000.txt").unlink()
-    monkeypatch.setattr(build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(writers, "PARALLEL_FROM", 1)
     again = update_index([seeds], tmp_path / "parallel")
     assert again.removed == 1 and check_index(tmp_path / "parallel").ok

@@ -10,24 +10,19 @@ held by another file is a conflict, reported with both file names.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import store
+from . import store, writers
 from .authors import name_id
 from .index import build_schema, name_document, record_document
 from .sources import DEFAULT_SOURCE, display_path, file_sha256, read_source, scan_sources
 from .store import FileState, Manifest
 
 Progress = Callable[[int, int], None]
-_WRITER_OPTIONS = {"limitmb": 256}
-# From this many files to read, documents are indexed by one writer process per
-# core (Whoosh's MpWriter), each writing its own segment.
-PARALLEL_FROM = 1000
 
 
 @dataclass
@@ -121,17 +116,28 @@ def _open_live(gen: Path):
 
 
 class _AuthorNames:
-    """Keeps one `kind:name` document per distinct author name in the index."""
+    """Keeps one `kind:name` document per distinct author name in the index.
+
+    A name's document is written when the name is first met, and the names
+    are remembered by their 64-bit keys: a million records hold over a
+    million distinct names.
+    """
 
     def __init__(self, searcher):
         self.before = searcher  # the index as it was before this run (None: empty)
-        self.added: set[int] = set()
-        self.written: set[str] = set()  # names of the records written this run
+        self.written: set[int] = set()  # keys of the names of the records written this run
         self.dropped: set[str] = set()  # names of the records replaced or removed
         self.gone_ids: set[str] = set()
 
-    def record_written(self, record) -> None:
-        self.written.update(record.author_names)
+    def record_written(self, record, writer) -> None:
+        for name in record.author_names:
+            key = name_id(name)
+            number = int(key, 16)
+            if number in self.written:
+                continue
+            self.written.add(number)
+            if self.before is None or self.before.document_number(name_id=key) is None:
+                writer.add_document(**name_document(name))
 
     def record_replaced(self, record_id: str) -> None:
         """The record with this id, as the index held it, goes away."""
@@ -140,33 +146,17 @@ class _AuthorNames:
         if stored:
             self.dropped.update(a["name"] for a in json.loads(stored["record"])["authors"])
 
-    def apply(self, writer) -> None:
+    def remove_unheld(self, writer) -> None:
+        """Delete the documents of names no record holds any more."""
         from whoosh import query as wq
 
-        for name in self.written:
+        for name in self.dropped:
             key = name_id(name)
-            number = int(key, 16)
-            if number in self.added or (self.before and self.before.document_number(name_id=key) is not None):
+            if int(key, 16) in self.written:
                 continue
-            self.added.add(number)
-            writer.add_document(**name_document(name))
-        for name in self.dropped - self.written:
-            key = name_id(name)
             holders = self.before.search(wq.Term("author_id", key), limit=None)
             if not {hit["id"] for hit in holders} - self.gone_ids:
                 writer.delete_by_term("name_id", key)
-
-
-def _writer(ix, files: int):
-    procs = os.cpu_count() or 1
-    if files >= PARALLEL_FROM and procs > 1:
-        from whoosh.multiproc import MpWriter
-
-        procs = min(procs, 4)
-        # The writers share the memory one writer would have.
-        return MpWriter(ix, procs=procs, batchsize=100, multisegment=True,
-                        limitmb=max(_WRITER_OPTIONS["limitmb"] // procs, 64))
-    return ix.writer(**_WRITER_OPTIONS)
 
 
 def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress | None, format: str) -> None:
@@ -230,8 +220,8 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
                     owner[record.id] = path
                     ids.append(record.id)
                     if writer is None:
-                        writer = _writer(ix, len(order))
-                    names.record_written(record)
+                        writer = writers.open_writer(ix, len(order))
+                    names.record_written(record, writer)
                     if record.id in in_index:
                         names.record_replaced(record.id)
                         writer.update_document(**record_document(record))
@@ -259,13 +249,13 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
                                      for i in state.conflicts if i in owner]
         removed = in_index - set(owner)
         if removed and writer is None:
-            writer = ix.writer(**_WRITER_OPTIONS)
+            writer = writers.open_writer(ix, 0)
         for record_id in removed:
             names.record_replaced(record_id)
             writer.delete_by_term("id", record_id)
         report.removed = len(removed)
         if writer is not None:
-            names.apply(writer)
+            names.remove_unheld(writer)
 
         manifest = Manifest(sources=report.sources, files=files, built_at=old.built_at,
                             format=format)

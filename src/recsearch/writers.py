@@ -1,0 +1,100 @@
+"""Index writers: one process per core for big builds, closing a segment every so many documents.
+
+Whoosh's MpWriter gives each writer process one segment for the whole run: its
+postings go through one external sort whose runs grow with the collection
+(past 128 of them Whoosh adds a whole extra merge pass), and the segment's
+term tables are held in memory until the end. Here each writer process closes
+its segment every `segment_docs` documents and starts the next, so the sort,
+the merge and the memory per segment stay the same size whatever the
+collection's size, and writing a segment overlaps with reading the next
+records in the other processes.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
+
+WRITER_LIMITMB = 256  # Whoosh's estimate of its sorting pool, shared by the writer processes
+SEGMENT_DOCS = 50_000  # documents per segment in a parallel build
+BATCH_DOCS = 100  # documents handed to a writer process at a time
+PARALLEL_FROM = 1000  # files to read from which the writing runs in parallel
+MAX_PROCS = 4
+
+
+class _SegmentingTask(SubWriterTask):
+    """A writer process that closes its segment every `segment_docs` documents."""
+
+    segment_docs = SEGMENT_DOCS
+
+    def run(self):
+        ix = self.storage.open_index(self.indexname)
+        segments = []
+        self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+        while True:
+            job = self.jobqueue.get()
+            if job is None:
+                break
+            self._process_file(*job)
+            if self.writer.docnum >= self.segment_docs:
+                segments.append(self.writer._finalize_segment())
+                self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+        if self.writer.docnum:
+            segments.append(self.writer._finalize_segment())
+        else:  # its files are not in the table of contents: the commit deletes them
+            self.writer._close_segment()
+        self.resultqueue.put(segments)
+
+
+class SegmentingMpWriter(MpWriter):
+    """MpWriter whose writer processes each return a list of segments of bounded size."""
+
+    def __init__(self, ix, procs: int, segment_docs: int = SEGMENT_DOCS, **kwargs):
+        super().__init__(ix, procs=procs, batchsize=BATCH_DOCS, multisegment=True, **kwargs)
+        self.segment_docs = segment_docs
+
+    def _new_task(self):
+        task = _SegmentingTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                               self.subargs, True)
+        task.segment_docs = self.segment_docs
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _commit(self, mergetype, optimize, merge):
+        if self.docbuffer:
+            self._enqueue()
+        for _ in self.tasks:
+            self.jobqueue.put(None)
+        finalsegments = self._merge_segments(mergetype, optimize, merge)
+        # Results are taken before joining: a process that has put a big item on
+        # a queue does not end until it is read.
+        for task in self.tasks:
+            while True:
+                try:
+                    finalsegments += self.resultqueue.get(timeout=1)
+                    break
+                except queue.Empty:
+                    if not any(t.is_alive() for t in self.tasks):
+                        raise RuntimeError("an index writer process ended without its segments") from None
+        for task in self.tasks:
+            task.join()
+        # Deletions and documents given to this process itself (none in a build).
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
+
+def open_writer(ix, files: int):
+    """A writer for `files` files to read: parallel from PARALLEL_FROM files on a multi-core machine."""
+    procs = min(os.cpu_count() or 1, MAX_PROCS)
+    if files >= PARALLEL_FROM and procs > 1:
+        # The writers share the memory one writer would have.
+        return SegmentingMpWriter(ix, procs, SEGMENT_DOCS, limitmb=max(WRITER_LIMITMB // procs, 64))
+    return ix.writer(limitmb=WRITER_LIMITMB)
