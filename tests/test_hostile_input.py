@@ -129,7 +129,7 @@ QUERY_PIECES = st.one_of(
                      "^", "^2", ":", "-", "+", "\\", "/", "#3", "#999", "&&", "||", "!", "'"]),
     st.sampled_from(["title:", "author:", "affil:", "year:", "year:>", "year:<", "issn:", "nosuch:", "http:",
                      "subject:", "abstract:", "id:"]),
-    st.sampled_from(["[2019 TO 2023]", "[2023 TO 2019]", "[1 TO 99999999999999999999999]", "{2020 TO}",
+    st.sampled_from(["[2019 TO 2023]", "{2019 TO 2023}", "[2018 TO 2022}", "[2023 TO 2019]", "[1 TO 99999999999999999999999]", "{2020 TO}",
                      "[TO 2020]", "1e400", "-5", "NaN", "2020"]),
     st.sampled_from(["immun*", "a*", "*a*", "h?llo", "hernadez~", "ab~2", "abcdef~2", "pé*", "abcdef~2/2020",
                      "~2/", "/"]),

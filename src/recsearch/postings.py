@@ -48,6 +48,18 @@ def posting_ids(reader, field: str, term: str):
         yield from (ids if not deleted else (i for i in ids if i not in deleted))
 
 
+def posting_id_set(reader, field: str, term) -> set[int]:
+    """The live documents holding a term, as a set built a block at a time."""
+    blocks = posting_blocks(reader, field, term)
+    if blocks is None:
+        return set(reader.postings(field, term).all_ids())
+    found: set[int] = set()
+    deleted = None
+    for matcher, deleted in blocks:
+        found.update(matcher._ids)
+    return found - deleted if deleted else found
+
+
 class DocSetQuery(wq.Query):
     """Documents holding any of `words` in `fieldname`, all at one score (`boost`).
 
@@ -88,7 +100,7 @@ class DocSetQuery(wq.Query):
         reader = searcher.reader()
         for word in self.words:
             if (self.fieldname, word) in reader:
-                ids.update(posting_ids(reader, self.fieldname, word))
+                ids.update(posting_id_set(reader, self.fieldname, word))
         if not ids:
             return NullMatcher()
         return ListMatcher(sorted(ids), all_weights=self.boost)
@@ -141,7 +153,8 @@ def _term_docs(searcher, fieldname: str, text) -> set[int]:
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
         if (fieldname, text) in reader:
-            found.update(d + offset for d in posting_ids(reader, fieldname, text))
+            ids = posting_id_set(reader, fieldname, text)
+            found.update(map(offset.__add__, ids) if offset else ids)
     return found
 
 

@@ -15,34 +15,91 @@ import heapq
 from whoosh import fields
 from whoosh import query as wq
 
-from .postings import DocNumQuery, DocSetQuery, matching_docs, posting_blocks, posting_ids
+from .postings import DocNumQuery, DocSetQuery, matching_docs, posting_blocks, posting_id_set
 from .ranking import FieldsTerm, bm25_idf, length_bytes, length_of_byte, record_count
 
 
-def _blocks(reader, fieldname: str, text):
-    """(ids, weights) per posting block of a term in one segment, deleted documents left out."""
-    blocks = posting_blocks(reader, fieldname, text)
-    if blocks is None:
-        return None
+class _Blocks:
+    """Each term's posting blocks in a segment, read once per search.
+
+    A Whoosh block is one pickle of ids, weights and positions: reading it
+    costs the same whether the ids alone are wanted (to intersect) or the
+    weights too (to score), so a search reads it once for both.
+    """
+
+    def __init__(self):
+        self._read: dict[tuple, list | None] = {}
+
+    def __call__(self, reader, fieldname: str, text) -> list[tuple] | None:
+        """(ids, weights) per block, deleted documents left out; None if not Whoosh's format."""
+        key = (id(reader), fieldname, text)
+        if key not in self._read:
+            self._read[key] = self._load(reader, fieldname, text)
+        return self._read[key]
+
+    @staticmethod
+    def _load(reader, fieldname: str, text):
+        blocks = posting_blocks(reader, fieldname, text)
+        if blocks is None:
+            return None
+        found = []
+        for matcher, deleted in blocks:
+            if matcher._weights is None:
+                matcher._read_weights()
+            ids, weights = matcher._ids, matcher._weights
+            if deleted:
+                kept = [(i, w) for i, w in zip(ids, weights) if i not in deleted]
+                ids, weights = tuple(i for i, _ in kept), [w for _, w in kept]
+            found.append((ids, weights))
+        return found
+
+    def doc_ids(self, searcher, fieldname: str, text) -> set[int]:
+        """The live documents holding a term (top-level numbers)."""
+        found: set[int] = set()
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            if (fieldname, text) not in reader:
+                continue
+            blocks = self(reader, fieldname, text)
+            if blocks is None:
+                raise _Unsupported
+            for ids, _ in blocks:
+                found.update(map(offset.__add__, ids) if offset else ids)
+        return found
+
+
+def _restrict(blocks, wanted: set[int] | None):
+    """The postings of `blocks` for the documents `wanted` (all of them when None)."""
+    if wanted is None:
+        return blocks
     found = []
-    for matcher, deleted in blocks:
-        if matcher._weights is None:
-            matcher._read_weights()
-        ids, weights = matcher._ids, matcher._weights
-        if deleted:
-            kept = [(i, w) for i, w in zip(ids, weights) if i not in deleted]
-            ids, weights = [i for i, _ in kept], [w for _, w in kept]
-        found.append((ids, weights))
+    for ids, weights in blocks:
+        hit = wanted.intersection(ids)
+        if hit:
+            weight_of = dict(zip(ids, weights))
+            hit = list(hit)
+            found.append((hit, [weight_of[i] for i in hit]))
     return found
+
+
+def _local(only: set[int] | None, offset: int, size: int) -> set[int] | None:
+    """The documents of `only` (top-level numbers) in the segment at `offset`, numbered in it."""
+    if only is None:
+        return None
+    if offset == 0 and (not only or max(only) < size):
+        return only
+    return {d - offset for d in only if offset <= d < offset + size}
 
 
 class _Unsupported(Exception):
     pass
 
 
-def _word_scores(searcher, terms: dict[str, str], boosts: dict[str, float], boost: float, fielded: bool):
-    """Scores of every document holding one word: BM25F with one saturation across
-    `terms`' fields (as FieldsTermMatcher), or with `fielded` (one field) Whoosh's BM25F."""
+def _word_scores(searcher, read: _Blocks, terms: dict[str, str], boosts: dict[str, float], boost: float,
+                 fielded: bool, only: set[int] | None = None):
+    """Scores of every document holding one word (of `only` when given): BM25F with one
+    saturation across `terms`' fields (as FieldsTermMatcher), or with `fielded` (one field)
+    Whoosh's BM25F."""
     weighting = searcher.weighting
     K1 = getattr(weighting, "K1", 1.2)
     records = record_count(searcher)
@@ -55,6 +112,9 @@ def _word_scores(searcher, terms: dict[str, str], boosts: dict[str, float], boos
     scores: dict[int, float] = {}
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
+        wanted = _local(only, offset, reader.doc_count_all())
+        if wanted is not None and not wanted:
+            continue
         tf: dict[int, float] = {}
         for fieldname, text in terms.items():
             if (fieldname, text) not in reader:
@@ -62,9 +122,10 @@ def _word_scores(searcher, terms: dict[str, str], boosts: dict[str, float], boos
             B = getattr(weighting, "_field_B", {}).get(fieldname, getattr(weighting, "B", 0.75))
             avgfl = searcher.field_length(fieldname) / records or 1
             lengths = length_bytes(reader, fieldname)
-            blocks = _blocks(reader, fieldname, text)
+            blocks = read(reader, fieldname, text)
             if lengths is None or blocks is None:
                 raise _Unsupported
+            blocks = _restrict(blocks, wanted)
             # The length norm of each stored length byte.
             norm = [1 - B + B * length / avgfl for length in table]
             if fielded:
@@ -101,7 +162,7 @@ def _positions(reader, fieldname: str, text, wanted: set[int], decode) -> dict[i
     return found
 
 
-def _phrase_scores(searcher, q: wq.Phrase) -> dict[int, float]:
+def _phrase_scores(searcher, q: wq.Phrase, only: set[int] | None = None) -> dict[int, float]:
     """Whoosh's phrase (words at consecutive positions, slop 1): each document
     holding it scores the sum of its words' BM25F scores in the field, times the boost.
 
@@ -128,7 +189,10 @@ def _phrase_scores(searcher, q: wq.Phrase) -> dict[int, float]:
         lengths = length_bytes(reader, fieldname)
         if lengths is None:
             raise _Unsupported
-        doc_sets = sorted((set(posting_ids(reader, fieldname, w)) for w in q.words), key=len)
+        doc_sets = sorted((posting_id_set(reader, fieldname, w) for w in q.words), key=len)
+        wanted = _local(only, offset, reader.doc_count_all())
+        if wanted is not None:
+            doc_sets.insert(0, wanted)
         local = doc_sets[0].intersection(*doc_sets[1:])
         if not local:
             continue
@@ -145,44 +209,82 @@ def _phrase_scores(searcher, q: wq.Phrase) -> dict[int, float]:
     return found
 
 
-def _scores(searcher, q: wq.Query) -> dict[int, float]:
+def _doc_set(searcher, read: _Blocks, q: wq.Query, only: set[int] | None) -> set[int]:
+    """The documents `q` matches (of `only` when given), without scoring them where that is cheaper."""
+    if isinstance(q, (FieldsTerm, wq.Term)):
+        terms = q.terms if isinstance(q, FieldsTerm) else {q.fieldname: q.text}
+        found = set().union(*(read.doc_ids(searcher, f, t) for f, t in terms.items()))
+    elif isinstance(q, (DocSetQuery, DocNumQuery)):
+        found = matching_docs(searcher, q)
+    else:
+        return set(_scores(searcher, read, q, only))
+    return found if only is None else found & only
+
+
+def _is_closed_range(searcher, q: wq.Query) -> bool:
+    """A constant-score range with both ends on a field with a column of its values (`year:[2000 TO 2010]`)."""
+    field = searcher.schema[q.fieldname] if isinstance(q, wq.NumericRange) and q.fieldname in searcher.schema else None
+    return bool(field and field.column_type and q.constantscore and None not in (q.start, q.end))
+
+
+def _in_range(searcher, q: wq.NumericRange, docs: set[int]) -> set[int]:
+    """The documents of `docs` whose value falls in the range, read from the field's column:
+    for a few thousand documents, cheaper than reading the postings of every value in the range."""
+    value = searcher.reader().column_reader(q.fieldname)
+    lo, hi = q.start, q.end
+    found = set()
+    for doc in docs:
+        v = value[doc]
+        if (lo < v if q.startexcl else lo <= v) and (v < hi if q.endexcl else v <= hi):
+            found.add(doc)
+    return found
+
+
+def _scores(searcher, read: _Blocks, q: wq.Query, only: set[int] | None = None) -> dict[int, float]:
+    """Scores of the documents `q` matches; with `only`, of those of them in `only`."""
     if isinstance(q, (wq.NumericRange, wq.TermRange, DocSetQuery, DocNumQuery)):
         if isinstance(q, (wq.NumericRange, wq.TermRange)) and not q.constantscore:
             raise _Unsupported
         # Constant-score parts (a year range, a set from history or a wide
         # expansion) add their boost to every document they hold, as in Whoosh.
-        return dict.fromkeys(matching_docs(searcher, q), q.boost)
+        found = matching_docs(searcher, q)
+        return dict.fromkeys(found if only is None else found & only, q.boost)
     if q is wq.NullQuery:
         return {}
     if isinstance(q, FieldsTerm):
-        return _word_scores(searcher, q.terms, q.boosts, q.boost, fielded=False)
+        return _word_scores(searcher, read, q.terms, q.boosts, q.boost, fielded=False, only=only)
     if type(q) is wq.Phrase:
-        return _phrase_scores(searcher, q)
+        return _phrase_scores(searcher, q, only)
     if type(q) is wq.Term and q.fieldname in searcher.schema and not searcher.schema[q.fieldname].scorable:
         # An unscored field (a year, an ISSN): Whoosh scores each posting's weight, 1.
-        return dict.fromkeys(matching_docs(searcher, q), q.boost)
+        found = matching_docs(searcher, q)
+        return dict.fromkeys(found if only is None else found & only, q.boost)
     if type(q) is wq.Term:
-        return _word_scores(searcher, {q.fieldname: q.text}, {q.fieldname: 1.0}, q.boost, fielded=True)
+        return _word_scores(searcher, read, {q.fieldname: q.text}, {q.fieldname: 1.0}, q.boost, fielded=True, only=only)
     if type(q) in (wq.And, wq.Or) and q.subqueries and not getattr(q, "scale", None) \
             and not getattr(q, "minmatch", 0):
         if type(q) is wq.And:
-            # Smallest first: an empty part ends the search.
+            # The documents holding every part first, smallest part first (an
+            # empty one ends the search); then each part scores only those.
+            # A closed range goes last: it checks the remaining documents' values.
             reader = searcher.reader()
-            parts = []
-            for child in sorted(q.subqueries, key=lambda c: c.estimate_size(reader)):
-                part = _scores(searcher, child)
-                if not part:
+            docs, scored = only, {}
+            for child in sorted(q.subqueries, key=lambda c: (_is_closed_range(searcher, c), c.estimate_size(reader))):
+                if docs is not None and _is_closed_range(searcher, child):
+                    scored[id(child)] = dict.fromkeys(_in_range(searcher, child, docs), child.boost)
+                    docs = set(scored[id(child)])
+                elif isinstance(child, (FieldsTerm, wq.Term, DocSetQuery, DocNumQuery)):
+                    docs = _doc_set(searcher, read, child, docs)
+                else:  # scored now, restricted later
+                    scored[id(child)] = _scores(searcher, read, child, docs)
+                    docs = set(scored[id(child)])
+                if not docs:
                     return {}
-                parts.append(part)
-        else:
-            parts = [_scores(searcher, c) for c in q.subqueries]
-        if type(q) is wq.And:
-            parts.sort(key=len)
-            keep = set(parts[0]).intersection(*parts[1:])
-            found = {d: sum(p[d] for p in parts) for d in keep}
+            parts = [scored.get(id(c)) or _scores(searcher, read, c, docs) for c in q.subqueries]
+            found = {d: sum(p[d] for p in parts) for d in docs}
         else:
             found = {}
-            for part in parts:
+            for part in (_scores(searcher, read, c, only) for c in q.subqueries):
                 for d, s in part.items():
                     found[d] = found.get(d, 0.0) + s
         if q.boost != 1.0:
@@ -195,7 +297,7 @@ def top_hits(searcher, q: wq.Query, limit: int | None):
     """For a query of words under AND/OR: (the best `limit` hits as (docnum, score), every
     matching docnum); None for any other query."""
     try:
-        scores = _scores(searcher, q)
+        scores = _scores(searcher, _Blocks(), q)
     except _Unsupported:
         return None
     if limit is None:
