@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
@@ -23,10 +25,18 @@ def posting_blocks(reader, field: str, term):
     if not hasattr(matcher, "_read_ids"):
         return None
 
+    fast_ids = not getattr(matcher, "_byteids", True) and hasattr(matcher, "_read_data")
+
     def blocks():
         while matcher.is_active():
             if matcher._ids is None:
-                matcher._read_ids()
+                if fast_ids:
+                    # Whoosh's _read_ids, with its Python delta decoding done by accumulate.
+                    if matcher._data is None:
+                        matcher._read_data()
+                    matcher._ids = tuple(accumulate(matcher._data[0]))
+                else:
+                    matcher._read_ids()
             yield matcher, deleted
             matcher._next_block()
 

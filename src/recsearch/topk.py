@@ -11,11 +11,13 @@ Anything else (phrases, ranges, NOT, expansions) returns None and goes to Whoosh
 from __future__ import annotations
 
 import heapq
+from itertools import accumulate
+from pickle import loads
 
-from whoosh import fields
+from whoosh import fields, formats
 from whoosh import query as wq
 
-from .postings import DocNumQuery, DocSetQuery, matching_docs, posting_blocks, posting_id_set
+from .postings import DocNumQuery, DocSetQuery, matching_docs, posting_blocks
 from .ranking import FieldsTerm, bm25_idf, length_bytes, length_of_byte, record_count
 
 
@@ -31,7 +33,7 @@ class _Blocks:
         self._read: dict[tuple, list | None] = {}
 
     def __call__(self, reader, fieldname: str, text) -> list[tuple] | None:
-        """(ids, weights) per block, deleted documents left out; None if not Whoosh's format."""
+        """(ids, weights, values) per block, deleted documents left out; None if not Whoosh's format."""
         key = (id(reader), fieldname, text)
         if key not in self._read:
             self._read[key] = self._load(reader, fieldname, text)
@@ -46,34 +48,37 @@ class _Blocks:
         for matcher, deleted in blocks:
             if matcher._weights is None:
                 matcher._read_weights()
-            ids, weights = matcher._ids, matcher._weights
+            if matcher._values is None:
+                matcher._read_values()
+            ids, weights, values = matcher._ids, matcher._weights, matcher._values
             if deleted:
-                kept = [(i, w) for i, w in zip(ids, weights) if i not in deleted]
-                ids, weights = tuple(i for i, _ in kept), [w for _, w in kept]
-            found.append((ids, weights))
+                kept = [(i, w, v) for i, w, v in zip(ids, weights, values) if i not in deleted]
+                ids, weights, values = (tuple(k[n] for k in kept) for n in range(3))
+            found.append((ids, weights, values))
         return found
+
+    def segment_ids(self, reader, fieldname: str, text) -> set[int]:
+        """The live documents of one segment holding a term (numbered in the segment)."""
+        blocks = self(reader, fieldname, text) if (fieldname, text) in reader else []
+        if blocks is None:
+            raise _Unsupported
+        return set().union(*(ids for ids, _, _ in blocks))
 
     def doc_ids(self, searcher, fieldname: str, text) -> set[int]:
         """The live documents holding a term (top-level numbers)."""
         found: set[int] = set()
         for sub, offset in searcher.leaf_searchers():
-            reader = sub.reader()
-            if (fieldname, text) not in reader:
-                continue
-            blocks = self(reader, fieldname, text)
-            if blocks is None:
-                raise _Unsupported
-            for ids, _ in blocks:
-                found.update(map(offset.__add__, ids) if offset else ids)
+            ids = self.segment_ids(sub.reader(), fieldname, text)
+            found.update(map(offset.__add__, ids) if offset else ids)
         return found
 
 
 def _restrict(blocks, wanted: set[int] | None):
     """The postings of `blocks` for the documents `wanted` (all of them when None)."""
     if wanted is None:
-        return blocks
+        return [(ids, weights) for ids, weights, _ in blocks]
     found = []
-    for ids, weights in blocks:
+    for ids, weights, _ in blocks:
         hit = wanted.intersection(ids)
         if hit:
             weight_of = dict(zip(ids, weights))
@@ -145,24 +150,23 @@ def _word_scores(searcher, read: _Blocks, terms: dict[str, str], boosts: dict[st
     return scores
 
 
-def _positions(reader, fieldname: str, text, wanted: set[int], decode) -> dict[int, list[int]]:
-    """Positions of a word in the documents `wanted` (live segment numbers), read a block at a time."""
-    blocks = posting_blocks(reader, fieldname, text)
-    if blocks is None:
-        raise _Unsupported
+def _decode_positions(value: bytes) -> list[int]:
+    """Whoosh's Positions.decode_positions (a count, then pickled deltas), summed by accumulate."""
+    return list(accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b".")))
+
+
+def _positions(blocks, wanted: set[int], decode) -> dict[int, list[int]]:
+    """Positions of a word in the documents `wanted` (live segment numbers)."""
     found = {}
-    for matcher, _ in blocks:
-        ids = matcher._ids
+    for ids, _, values in blocks:
         if wanted.intersection(ids):
-            if matcher._values is None:
-                matcher._read_values()
-            for doc, value in zip(ids, matcher._values):
+            for doc, value in zip(ids, values):
                 if doc in wanted:
                     found[doc] = decode(value)
     return found
 
 
-def _phrase_scores(searcher, q: wq.Phrase, only: set[int] | None = None) -> dict[int, float]:
+def _phrase_scores(searcher, read: _Blocks, q: wq.Phrase, only: set[int] | None = None) -> dict[int, float]:
     """Whoosh's phrase (words at consecutive positions, slop 1): each document
     holding it scores the sum of its words' BM25F scores in the field, times the boost.
 
@@ -189,14 +193,15 @@ def _phrase_scores(searcher, q: wq.Phrase, only: set[int] | None = None) -> dict
         lengths = length_bytes(reader, fieldname)
         if lengths is None:
             raise _Unsupported
-        doc_sets = sorted((posting_id_set(reader, fieldname, w) for w in q.words), key=len)
+        doc_sets = sorted((read.segment_ids(reader, fieldname, w) for w in q.words), key=len)
         wanted = _local(only, offset, reader.doc_count_all())
         if wanted is not None:
             doc_sets.insert(0, wanted)
         local = doc_sets[0].intersection(*doc_sets[1:])
         if not local:
             continue
-        positions = [_positions(reader, fieldname, w, local, field.format.decode_positions) for w in q.words]
+        decode = _decode_positions if type(field.format) is formats.Positions else field.format.decode_positions
+        positions = [_positions(read(reader, fieldname, w), local, decode) for w in q.words]
         for doc in local:
             first, rest = positions[0][doc], [set(p[doc]) for p in positions[1:]]
             if any(all(start + k in later for k, later in enumerate(rest, 1)) for start in first):
@@ -254,7 +259,7 @@ def _scores(searcher, read: _Blocks, q: wq.Query, only: set[int] | None = None) 
     if isinstance(q, FieldsTerm):
         return _word_scores(searcher, read, q.terms, q.boosts, q.boost, fielded=False, only=only)
     if type(q) is wq.Phrase:
-        return _phrase_scores(searcher, q, only)
+        return _phrase_scores(searcher, read, q, only)
     if type(q) is wq.Term and q.fieldname in searcher.schema and not searcher.schema[q.fieldname].scorable:
         # An unscored field (a year, an ISSN): Whoosh scores each posting's weight, 1.
         found = matching_docs(searcher, q)
