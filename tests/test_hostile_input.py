@@ -175,6 +175,40 @@ def test_fast_counting_agrees_with_whoosh(fuzz_index, pieces, glue, match_any):
     check_top_hits_agree(searcher, q)
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data(), st.sampled_from(["summary", "title", "author", "affil"]), st.integers(1, 2), st.integers(1, 3))
+def test_fuzzy_expansion_finds_every_word_within_the_distance(fuzz_index, data, field, maxdist, prefix):
+    """`word~N` expands to the field's words sharing its first letters within N edits, a
+    transposition counting as one (Whoosh's own restricted Damerau-Levenshtein, checked
+    word by word over the whole lexicon)."""
+    from whoosh import query as wq
+    from whoosh.support.levenshtein import damerau_levenshtein
+
+    from recsearch.query import _words_within
+
+    reader = fuzz_index._open_searcher().reader()
+    lexicon = [w for w in reader.field_terms(field) if w.isalpha()]
+    word = data.draw(st.sampled_from(lexicon))
+    # A typo or two in a word of the index: insert, delete or replace letters.
+    for _ in range(data.draw(st.integers(0, 2))):
+        at = data.draw(st.integers(0, len(word)))
+        letter = data.draw(st.sampled_from("aeinorstz"))
+        word = data.draw(st.sampled_from([word[:at] + letter + word[at:], word[:at] + word[at + 1:],
+                                          word[:at] + letter + word[at + 1:]])) or letter
+    if data.draw(st.booleans()) and len(word) > 3:  # letters swapped
+        word = word[0] + word[2] + word[1] + word[3:]
+    q = wq.FuzzyTerm(field, word, maxdist=maxdist, prefixlength=min(prefix, len(word)))
+    expected = [w for w in reader.field_terms(field)
+                if w.startswith(word[:q.prefixlength]) and damerau_levenshtein(w, word) <= maxdist]
+    assert sorted(_words_within(q, reader)) == sorted(expected)
+
+
+def test_a_transposition_is_one_typo(fuzz_index):
+    # On one segment Whoosh's own fuzzy walk (a Levenshtein automaton) counts it as two.
+    column = fuzz_index.search("column", limit=None).total
+    assert column and fuzz_index.search("cloumn~1", limit=None).total >= column
+
+
 @pytest.mark.parametrize("query", ['"natural killer', "(covid", "year:[2023 TO 2019]", "nosuch:thing", "a*" * 40,
                                    "*a*", "ab~2", "AND", "year:99999999999999999999999", "#3 AND #5", ")(", "~"])
 def test_cli_queries_never_print_a_traceback(fuzz_index, query):

@@ -195,7 +195,10 @@ def bound_expansions(q: wq.Query, reader, notes: list[str],
             # prefix longer than the word (`word~2/99`) is the whole word.
             prefix = min(max(q.prefixlength, 1), len(q.text))
             q = wq.FuzzyTerm(q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist, prefixlength=prefix)
-        found = list(islice(q._btexts(reader), MAX_EXPANSIONS + 1))
+            words = _words_within(q, reader)
+        else:
+            words = q._btexts(reader)
+        found = list(islice(words, MAX_EXPANSIONS + 1))
         label = _query_text(q)
         if len(found) > MAX_EXPANSIONS:
             raise QueryError(f"'{label}' stands for more than {MAX_EXPANSIONS:,} different words in {fieldname}: "
@@ -212,6 +215,18 @@ def bound_expansions(q: wq.Query, reader, notes: list[str],
     if q.children():
         return q.apply(lambda child: bound_expansions(child, reader, notes, origins))
     return q
+
+
+def _words_within(q: wq.FuzzyTerm, reader):
+    """The field's words within q.maxdist edits of q.text (sharing its prefix): Whoosh's
+    `terms_within`, with the edit distance (restricted Damerau-Levenshtein) computed by rapidfuzz."""
+    from rapidfuzz.distance import OSA
+
+    field = reader.schema[q.fieldname]
+    for btext in reader.expand_prefix(q.fieldname, q.text[:q.prefixlength]):
+        word = field.from_bytes(btext)
+        if OSA.distance(word, q.text, score_cutoff=q.maxdist) <= q.maxdist:
+            yield word
 
 
 _SCORED_EXPANSIONS = 20  # up to this many, each expansion is scored like a typed word
