@@ -19,7 +19,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 WRITER_LIMITMB = 256  # Whoosh's estimate of its sorting pool, shared by the writer processes
-SEGMENT_DOCS = 50_000  # documents per segment in a parallel build
+SEGMENT_DOCS = 150_000  # documents per segment in a parallel build (see bench/RESULTS.md)
 BATCH_DOCS = 100  # documents handed to a writer process at a time
 PARALLEL_FROM = 1000  # files to read from which the writing runs in parallel
 MAX_PROCS = 4
