@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 
 from typer.testing import CliRunner
 
@@ -58,11 +59,11 @@ def test_removed_and_changed_sources_are_caught_and_update_repairs(built_index, 
 def test_records_missing_from_the_manifest_are_orphans(built_index):
     gen = store.current_generation(built_index)
     ix = store.open_whoosh(gen)
-    manifest = store.load_manifest(gen, ix.latest_generation())
-    path, state = next(iter(manifest.files.items()))
+    with store.load_manifest(gen, ix.latest_generation()) as manifest:
+        path, state = next(manifest.files())
     lost = state.ids[0]
-    state.ids = []
-    store.write_atomically(store.manifest_path(gen, ix.latest_generation()), manifest.to_json())
+    with sqlite3.connect(store.manifest_path(gen, ix.latest_generation())) as con:
+        con.execute("DELETE FROM ids WHERE id = ?", (lost,))
     report = check_index(built_index, sources=False)
     assert [(p.what, lost in p.detail) for p in report.problems] == [("orphan", True)]
 

@@ -66,8 +66,8 @@ def _ids_of(root: Path, path: str) -> list[str]:
 
     gen = store.current_generation(root)
     ix = store.open_whoosh(gen)
-    manifest = store.load_manifest(gen, ix.latest_generation())
-    state = manifest.files.get(path)
+    with store.load_manifest(gen, ix.latest_generation()) as manifest:
+        state = manifest.get(path)
     return state.ids if state else []
 
 

@@ -23,7 +23,8 @@ from recsearch.readers import read_seed_record
 from recsearch.record import Author, Record
 from recsearch.render import render_seed_record
 from recsearch.search import RecordIndex
-from recsearch.store import FileState, IndexLock, Manifest, current_generation, open_index, write_atomically
+from recsearch.manifest import FileState, Manifest, ManifestDraft
+from recsearch.store import IndexLock, current_generation, open_index
 
 
 def make_record(n: int, title: str | None = None) -> Record:
@@ -143,13 +144,29 @@ def test_broken_file_is_reported_then_picked_up_when_fixed(folder, tmp_path):
     assert report.added == 1 and report.failed == [] and index_ids(root) == folder_ids(folder)
 
 
+def test_a_file_name_that_is_not_utf8_is_indexed_and_named_printably(folder, tmp_path):
+    """Old archives hold Latin-1 file names; such a name once stopped the whole build."""
+    latin1 = write(folder, os.fsdecode(b"caf\xe9-90.txt"), make_record(90))
+    root = tmp_path / "index"
+    report = update_index([folder], root)
+    assert (report.added, report.failed) == (6, []) and index_ids(root) == folder_ids(folder)
+    write(folder, "copy-of-90.txt", make_record(90))
+    report = update_index([folder], root)
+    assert (report.added, report.unchanged) == (0, 6)
+    assert [c["files"] for c in report.conflicts] == [[str(latin1).replace("\udce9", "\ufffd"),
+                                                       str(folder / "copy-of-90.txt")]]
+    latin1.unlink()
+    report = update_index([folder], root)  # the copy takes the id over
+    assert (report.updated, report.conflicts) == (1, []) and index_ids(root) == folder_ids(folder)
+
+
 def test_rebuild_and_stale_format_rebuild(folder, tmp_path):
     root = tmp_path / "index"
     update_index([folder], root)
     old_gen = current_generation(root)
     report = update_index([folder], root, rebuild=True)
     assert report.rebuilt and report.added == 5 and current_generation(root) != old_gen
-    for manifest in current_generation(root).glob("manifest-*.json"):
+    for manifest in current_generation(root).glob("manifest-*"):
         manifest.unlink()
     report = update_index([folder], root)
     assert report.rebuilt and "no record of its source files" in report.reason
@@ -243,21 +260,50 @@ def test_killed_builds_never_break_the_index(tmp_path):
 
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+# File names as the file system gives them: bytes that are not UTF-8 come back as surrogate escapes.
+_PATH = st.binary(min_size=1, max_size=12).map(lambda b: os.fsdecode(b"/data/" + b.replace(b"\0", b"_")))
+
+
+@st.composite
+def _manifest_files(draw):
+    """File states as a run leaves them: each id held by one file, conflicts naming ids other files hold."""
+    paths = draw(st.lists(_PATH, max_size=6, unique=True))
+    ids = draw(st.lists(_TEXT, min_size=len(paths) * 3, max_size=len(paths) * 3, unique=True))
+    files = {}
+    for n, path in enumerate(paths):
+        mine = ids[n * 3:n * 3 + draw(st.integers(0, 3))]
+        files[path] = FileState(draw(st.integers(0, 2**40)), draw(st.integers(0, 2**62)),
+                                draw(st.text("0123456789abcdef", min_size=64, max_size=64)), sorted(mine), (),
+                                draw(st.lists(st.tuples(st.integers(1, 10**6), _TEXT), max_size=2)),
+                                draw(st.booleans()))
+    held = [i for state in files.values() for i in state.ids]
+    for state in files.values():
+        others = [i for i in held if i not in state.ids]
+        if others:
+            state.conflicts = tuple(draw(st.lists(st.sampled_from(others), max_size=2)))
+    return files
 
 
 @settings(max_examples=60, deadline=None)
-@given(files=st.dictionaries(
-    _TEXT.map(lambda s: "/data/" + s),
-    st.builds(FileState, st.integers(0, 2**40), st.integers(0, 2**62), st.text("0123456789abcdef", min_size=64,
-                                                                               max_size=64),
-              st.lists(_TEXT, max_size=3), st.lists(_TEXT, max_size=2),
-              st.lists(st.tuples(st.integers(1, 10**6), _TEXT), max_size=2), st.booleans()),
-    max_size=6))
-def test_manifest_written_in_pieces_reads_back_whole(tmp_path_factory, files):
-    """The manifest is streamed to disk one file at a time (a million files do not fit twice in memory)."""
-    manifest = Manifest(sources=["/data"], files=files, built_at="2026-11-25T12:00:00+0000", format="auto")
-    path = tmp_path_factory.mktemp("manifest") / "manifest.json"
-    write_atomically(path, manifest.json_chunks())
-    back = Manifest.from_json(path.read_text(encoding="utf-8"))
-    assert back == manifest
-    assert list(back.files) == sorted(files)
+@given(files=_manifest_files())
+def test_manifest_reads_back_what_a_run_wrote(tmp_path_factory, files):
+    """A draft filled file by file and record by record, saved, reads back the same: paths
+    that are not UTF-8 included, each conflict naming the file that holds the id."""
+    folder = tmp_path_factory.mktemp("manifest")
+    draft = ManifestDraft(folder / "draft")
+    for path, state in files.items():
+        fid = draft.put_file(path, state.size, state.mtime_ns, state.sha256, skipped=state.skipped,
+                             problems=state.problems)
+        assert [draft.claim(fid, i) for i in state.ids] == [None] * len(state.ids)
+    for path, state in files.items():
+        fid = draft.put_file(path, state.size, state.mtime_ns, state.sha256, skipped=state.skipped,
+                             problems=state.problems)
+        for record_id in state.conflicts:
+            assert draft.claim(fid, record_id) == next(p for p, s in files.items() if record_id in s.ids)
+    draft.save(folder / "manifest.sqlite", sources=["/data"], format="auto", built_at="2026-11-25T12:00:00+0000")
+    with Manifest.open(folder / "manifest.sqlite") as back:
+        assert dict(back.files()) == files
+        assert [p for p, _ in back.files()] == sorted(files, key=os.fsencode)
+        assert (back.sources, back.format, back.built_at) == (["/data"], "auto", "2026-11-25T12:00:00+0000")
+        assert back.record_count == sum(len(s.ids) for s in files.values())
+        assert all(back.get(p) == s for p, s in files.items())

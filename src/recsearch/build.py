@@ -19,8 +19,8 @@ from pathlib import Path
 from . import store, writers
 from .authors import name_id
 from .index import build_schema, name_document, record_document
-from .sources import DEFAULT_SOURCE, display_path, file_sha256, read_source, scan_sources
-from .store import FileState, Manifest
+from .manifest import Manifest, ManifestDraft
+from .sources import DEFAULT_SOURCE, display_path, file_sha256, read_source, walk_sources
 
 Progress = Callable[[int, int], None]
 
@@ -79,22 +79,26 @@ def update_index(
         gen = store.current_generation(root)
         if gen is not None and not rebuild:
             ix, old, report.reason = _open_live(gen)
-        if sources is None:
-            sources = old.sources if old and old.sources else [DEFAULT_SOURCE]
-        report.sources = [str(Path(s).absolute()) for s in sources]
-        format = format or (old.format if old else "auto")
-        if old is not None:
-            _sync(ix, gen, old, report, progress, format)
-        else:
-            report.rebuilt = True
-            gen = store.create_generation(root)
-            try:
-                ix = store.DurableFileStorage(str(gen), supports_mmap=False).create_index(build_schema())
-                _sync(ix, gen, Manifest(), report, progress, format)
-                store.make_current(root, gen)
-            except BaseException:
-                shutil.rmtree(gen, ignore_errors=True)
-                raise
+        try:
+            if sources is None:
+                sources = old.sources if old and old.sources else [DEFAULT_SOURCE]
+            report.sources = [str(Path(s).absolute()) for s in sources]
+            format = format or (old.format if old else "auto")
+            if old is not None:
+                _sync(ix, gen, old, report, progress, format)
+            else:
+                report.rebuilt = True
+                gen = store.create_generation(root)
+                try:
+                    ix = store.DurableFileStorage(str(gen), supports_mmap=False).create_index(build_schema())
+                    _sync(ix, gen, None, report, progress, format)
+                    store.make_current(root, gen)
+                except BaseException:
+                    shutil.rmtree(gen, ignore_errors=True)
+                    raise
+        finally:
+            if old is not None:
+                old.close()
         report.seconds = time.monotonic() - started
         last_run = {"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **report.to_dict()}
         store.write_atomically(root / store.LAST_RUN, json.dumps(last_run, ensure_ascii=False, indent=1))
@@ -102,7 +106,7 @@ def update_index(
 
 
 def _open_live(gen: Path):
-    """The live index and its manifest, or (None, None, why it must be rebuilt)."""
+    """The live index and its manifest (open), or (None, None, why it must be rebuilt)."""
     try:
         ix = store.open_whoosh(gen, writable=True)
         manifest = store.load_manifest(gen, ix.latest_generation())
@@ -111,6 +115,7 @@ def _open_live(gen: Path):
     if manifest is None:
         return None, None, "the index has no record of its source files"
     if manifest.version != store.FORMAT_VERSION:
+        manifest.close()
         return None, None, "the index was built by another version of recsearch"
     return ix, manifest, None
 
@@ -118,24 +123,22 @@ def _open_live(gen: Path):
 class _AuthorNames:
     """Keeps one `kind:name` document per distinct author name in the index.
 
-    A name's document is written when the name is first met, and the names
-    are remembered by their 64-bit keys: a million records hold over a
-    million distinct names.
+    A name's document is written when the name is first met; the names met
+    are remembered by their 64-bit keys in the draft manifest's scratch
+    table, on disk: a million records hold over a million distinct names.
     """
 
-    def __init__(self, searcher):
+    def __init__(self, searcher, draft: ManifestDraft):
         self.before = searcher  # the index as it was before this run (None: empty)
-        self.written: set[int] = set()  # keys of the names of the records written this run
+        self.draft = draft
         self.dropped: set[str] = set()  # names of the records replaced or removed
         self.gone_ids: set[str] = set()
 
     def record_written(self, record, writer) -> None:
         for name in record.author_names:
             key = name_id(name)
-            number = int(key, 16)
-            if number in self.written:
+            if not self.draft.first_time(int(key, 16)):
                 continue
-            self.written.add(number)
             if self.before is None or self.before.document_number(name_id=key) is None:
                 writer.add_document(**name_document(name))
 
@@ -152,77 +155,59 @@ class _AuthorNames:
 
         for name in self.dropped:
             key = name_id(name)
-            if int(key, 16) in self.written:
+            if not self.draft.first_time(int(key, 16)):  # written this run
                 continue
             holders = self.before.search(wq.Term("author_id", key), limit=None)
             if not {hit["id"] for hit in holders} - self.gone_ids:
                 writer.delete_by_term("name_id", key)
 
 
-def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress | None, format: str) -> None:
-    scan = scan_sources(report.sources)
-    report.failed += [{"file": given, "error": problem} for given, problem in scan.problems]
-    current = scan.files
-    same_reader = format == old.format
-
-    def changed(path: str) -> bool:
-        state = old.files.get(path)
-        return state is None or not same_reader or (state.size, state.mtime_ns) != current[path]
-
-    reread = {p for p in current if changed(p)}
-    gone = {p for p in old.files if p not in current}
-    # Ids held by files that stay as they are; the rest are up for grabs.
-    owner = {i: p for p, s in old.files.items() if p not in reread | gone for i in s.ids}
-    # A file that lost a conflict is read again once the winner lets go of the id.
-    while True:
-        retry = {p for p, s in old.files.items()
-                 if p in current and p not in reread and any(i not in owner for i in s.conflicts)}
-        if not retry:
-            break
-        reread |= retry
-        owner = {i: p for i, p in owner.items() if p not in retry}
-    in_index = {i for s in old.files.values() for i in s.ids}
-
-    files = dict(old.files)
-    for path in gone:
-        del files[path]
-    dirty = bool(reread or gone)
-    # Files touched but not changed keep their ids without being parsed.
-    for path in sorted(p for p in reread if p in old.files and not old.files[p].conflicts and same_reader):
-        state = old.files[path]
-        if file_sha256(path) == state.sha256:
-            reread.discard(path)
-            files[path] = FileState(*current[path], state.sha256, state.ids, [], state.problems, state.skipped)
-            owner.update({i: path for i in state.ids})
-            report.unchanged += len(state.ids)
-    # Then files the index knows, so that they keep their ids against new ones.
-    order = sorted(reread, key=lambda p: (p not in old.files, p))
+def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Progress | None, format: str) -> None:
+    same_reader = old is not None and format == old.format
+    draft = ManifestDraft(gen / store.MANIFEST_DRAFT, old and store.manifest_path(gen, ix.latest_generation()))
+    before = None
     writer = None
-    before = ix.searcher() if old.files else None
-    names = _AuthorNames(before)
     try:
-        for done, path in enumerate(order, 1):
+        problems: list[tuple[str, str]] = []
+        draft.add_scanned(walk_sources(report.sources, problems))
+        report.failed += [{"file": given, "error": problem} for given, problem in problems]
+        to_read, gone = draft.plan(same_reader)
+        dirty = bool(to_read or gone)
+        # Files touched but not changed keep their ids without being parsed.
+        if same_reader:
+            for path, sha256 in draft.touched():
+                if file_sha256(path) == sha256:
+                    draft.keep(path)
+        draft.release()
+        for path, problems_kept in draft.kept_problems():
+            report.failed += [{"file": display_path(path), "position": n, "error": why} for n, why in problems_kept]
+        report.conflicts += [{"id": i, "files": [display_path(holder), display_path(path)]}
+                             for i, holder, path in draft.kept_conflicts()]
+        report.unchanged = draft.kept_count()
+
+        total = draft.reread_count
+        before = ix.searcher() if old is not None and old.file_count else None
+        names = _AuthorNames(before, draft)
+        for done, (path, size, mtime_ns) in enumerate(draft.to_read(), 1):
             shown = display_path(path)
             source = read_source(path, shown, format)
             if source.skipped:
                 report.skipped.append({"file": shown, "reason": source.error})
-                files[path] = FileState(*current[path], source.sha256, [], skipped=True)
+                draft.put_file(path, size, mtime_ns, source.sha256, skipped=True)
             elif source.error:
                 report.failed.append({"file": shown, "error": source.error})
-                files.pop(path, None)
+                draft.drop_file(path)
             else:
-                ids, conflicts = [], []
+                fid = draft.put_file(path, size, mtime_ns, source.sha256, problems=source.problems)
                 for record in source.records:
-                    if record.id in owner:
-                        conflicts.append(record.id)
-                        report.conflicts.append({"id": record.id, "files": [display_path(owner[record.id]), shown]})
+                    holder = draft.claim(fid, record.id)
+                    if holder is not None:
+                        report.conflicts.append({"id": record.id, "files": [display_path(holder), shown]})
                         continue
-                    owner[record.id] = path
-                    ids.append(record.id)
                     if writer is None:
-                        writer = writers.open_writer(ix, len(order))
+                        writer = writers.open_writer(ix, total)
                     names.record_written(record, writer)
-                    if record.id in in_index:
+                    if draft.was_indexed(record.id):
                         names.record_replaced(record.id)
                         writer.update_document(**record_document(record))
                         report.updated += 1
@@ -234,46 +219,39 @@ def _sync(ix, gen: Path, old: Manifest, report: BuildReport, progress: Progress 
                         report.warnings.append({"file": where, "warnings": record.warnings})
                 if source.warnings:
                     report.warnings.append({"file": shown, "warnings": source.warnings})
-                problems = [list(p) for p in source.problems]
-                report.failed += [{"file": shown, "position": n, "error": why} for n, why in problems]
-                files[path] = FileState(*current[path], source.sha256, ids, conflicts, problems)
+                report.failed += [{"file": shown, "position": n, "error": why} for n, why in source.problems]
             if progress:
-                progress(done, len(order))
+                progress(done, total)
 
-        for path, state in old.files.items():
-            if path not in reread and path not in gone and path in files and files[path].sha256 == state.sha256:
-                report.failed += [{"file": display_path(path), "position": n, "error": why} for n, why in state.problems]
-            if path not in reread and path not in gone and files[path] is state:
-                report.unchanged += len(state.ids)
-                report.conflicts += [{"id": i, "files": [display_path(owner[i]), display_path(path)]}
-                                     for i in state.conflicts if i in owner]
-        removed = in_index - set(owner)
-        if removed and writer is None:
-            writer = writers.open_writer(ix, 0)
-        for record_id in removed:
+        for record_id in draft.removed():
+            if writer is None:
+                writer = writers.open_writer(ix, 0)
             names.record_replaced(record_id)
             writer.delete_by_term("id", record_id)
-        report.removed = len(removed)
+            report.removed += 1
         if writer is not None:
             names.remove_unheld(writer)
 
-        manifest = Manifest(sources=report.sources, files=files, built_at=old.built_at,
-                            format=format)
-        report.records = manifest.record_count
-        if writer is not None or not old.files:
-            manifest.built_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        report.records = draft.record_count
+        built_at = old.built_at if old is not None else None
+        if writer is not None or old is None or not old.file_count:
+            built_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        keep = {"sources": report.sources, "format": format, "built_at": built_at}
         if writer is not None:
             # The manifest of the coming Whoosh generation goes first; the commit
             # (Whoosh renaming its table of contents) makes both live at once.
-            store.write_atomically(store.manifest_path(gen, writer.generation), manifest.json_chunks())
+            draft.save(store.manifest_path(gen, writer.generation), **keep)
             writer.commit()
             writer = None
             store.prune_manifests(gen, ix.latest_generation())
-        elif dirty or not old.files or not same_reader:
-            store.write_atomically(store.manifest_path(gen, ix.latest_generation()), manifest.json_chunks())
+        elif dirty or old is None or not old.file_count or not same_reader or old.sources != report.sources:
+            draft.save(store.manifest_path(gen, ix.latest_generation()), **keep)
+        else:
+            draft.discard()
     except BaseException:
         if writer is not None:
             writer.cancel()
+        draft.discard()
         raise
     finally:
         if before is not None:

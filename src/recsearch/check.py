@@ -52,21 +52,30 @@ def check_index(root: str | Path, sources: bool = True) -> CheckReport:
     gen = store.current_generation(root)
     if gen is None:
         raise IndexAccessError(f"no index at {root}: build one with `{UPDATE}`")
+    manifest = None
     try:
         ix = store.open_whoosh(gen)
         manifest = store.load_manifest(gen, ix.latest_generation())
         found = _read_everything(ix, report)
     except Exception as exc:  # damaged files raise anything from OSError to struct.error
+        if manifest is not None:
+            manifest.close()
         report.problems.append(Problem("unreadable", f"the index cannot be read: {_describe(exc)}", REBUILD))
         return report
     if manifest is None:
         report.problems.append(Problem("unreadable", "the index has no manifest of its source files", REBUILD))
         return report
+    with manifest:
+        _check_manifest(manifest, found, report, sources)
+    return report
+
+
+def _check_manifest(manifest: store.Manifest, found: set[str], report: CheckReport, sources: bool) -> None:
     if manifest.version != store.FORMAT_VERSION:
         report.problems.append(Problem("outdated", f"the index has format {manifest.version}, this recsearch "
                                        f"writes {store.FORMAT_VERSION}", REBUILD))
-    owners = {i: path for path, state in manifest.files.items() for i in state.ids}
-    report.files = len(manifest.files)
+    owners = dict(manifest.holders())
+    report.files = manifest.file_count
     missing = [i for i in owners if i not in found]
     orphans = [i for i in found if i not in owners]
     for record_id in missing[:20]:
@@ -77,7 +86,6 @@ def check_index(root: str | Path, sources: bool = True) -> CheckReport:
     _more(report, "missing", len(missing)), _more(report, "orphan", len(orphans))
     if sources:
         _check_sources(manifest, report)
-    return report
 
 
 def _read_everything(ix, report: CheckReport) -> set[str]:
@@ -109,7 +117,7 @@ def _check_sources(manifest: store.Manifest, report: CheckReport) -> None:
     scan = scan_sources(manifest.sources)
     for given, problem in scan.problems:
         report.problems.append(Problem("source-gone", f"source {given}: {problem}", UPDATE))
-    for path, state in manifest.files.items():
+    for path, state in manifest.files():
         shown = display_path(path)
         if path not in scan.files:
             if state.ids:
@@ -118,7 +126,7 @@ def _check_sources(manifest: store.Manifest, report: CheckReport) -> None:
                                                "are still in the index", UPDATE))
         elif scan.files[path] != (state.size, state.mtime_ns) and file_sha256(path) != state.sha256:
             report.problems.append(Problem("source-changed", f"{shown} changed since it was indexed", UPDATE))
-    new = [p for p in scan.files if p not in manifest.files]
+    new = [p for p in scan.files if manifest.get(p) is None]
     for path in new[:20]:
         report.problems.append(Problem("source-new", f"{display_path(path)} is not indexed yet", UPDATE))
     _more(report, "source-new", len(new))

@@ -127,7 +127,11 @@ def index_stats(root: str | Path) -> IndexStats:
         generation = ix.latest_generation()
     gen = store.current_generation(root)
     manifest = store.load_manifest(gen, generation) if gen else None
-    records = manifest.record_count if manifest else live
+    if manifest is not None:
+        with manifest:
+            records, built_at, sources = manifest.record_count, manifest.built_at, manifest.sources
+    else:
+        records, built_at, sources = live, None, []
     authors = live - records  # the rest are one document per distinct author name
     size = sum(p.stat().st_size for p in gen.iterdir() if p.is_file()) if gen else 0
     return IndexStats(
@@ -136,7 +140,7 @@ def index_stats(root: str | Path) -> IndexStats:
         distinct_authors=authors,
         years=(min(years), max(years)) if years else None,
         size_bytes=size,
-        built_at=manifest.built_at if manifest else None,
-        sources=manifest.sources if manifest else [],
+        built_at=built_at,
+        sources=sources,
         last_run=store.read_last_run(root),
     )

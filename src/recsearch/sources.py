@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +21,7 @@ class Scan:
     problems: list[tuple[str, str]]  # (path as given, why it cannot be read)
 
 
-def _walk(folder: str, found: dict[str, tuple[int, int]]) -> None:
+def _walk(folder: str) -> Iterator[tuple[str, int, int]]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
@@ -31,29 +31,35 @@ def _walk(folder: str, found: dict[str, tuple[int, int]]) -> None:
             continue
         try:
             if entry.is_dir():
-                _walk(entry.path, found)
+                yield from _walk(entry.path)
             elif entry.is_file():
                 st = entry.stat()
-                found[entry.path] = (st.st_size, st.st_mtime_ns)
+                yield entry.path, st.st_size, st.st_mtime_ns
         except OSError:
             continue
 
 
-def scan_sources(paths: Iterable[str | Path]) -> Scan:
-    """Every candidate record file under `paths`, hidden files and folders skipped."""
-    found: dict[str, tuple[int, int]] = {}
-    problems = []
+def walk_sources(paths: Iterable[str | Path], problems: list[tuple[str, str]]) -> Iterator[tuple[str, int, int]]:
+    """(absolute path, size, mtime_ns) of every candidate record file under `paths`, hidden
+    files and folders skipped; a path that cannot be walked goes to `problems` as
+    (path as given, why)."""
     for given in paths:
         path = os.path.abspath(given)
         if os.path.isdir(path):
-            _walk(path, found)
+            yield from _walk(path)
         elif os.path.isfile(path):
             st = os.stat(path)
-            found[path] = (st.st_size, st.st_mtime_ns)
+            yield path, st.st_size, st.st_mtime_ns
         elif os.path.exists(path):
             problems.append((str(given), "not a regular file or folder"))
         else:
             problems.append((str(given), "no such file or folder"))
+
+
+def scan_sources(paths: Iterable[str | Path]) -> Scan:
+    """Every candidate record file under `paths`, in memory (see `walk_sources`)."""
+    problems: list[tuple[str, str]] = []
+    found = {path: (size, mtime) for path, size, mtime in walk_sources(paths, problems)}
     return Scan(dict(sorted(found.items())), problems)
 
 
@@ -98,9 +104,11 @@ def file_sha256(path: str) -> str | None:
 
 
 def display_path(path: str) -> str:
-    """A path as the user would write it: relative to the working folder when inside it."""
+    """A path as the user would write it: relative to the working folder when inside it, and
+    printable (bytes of a file name that are not UTF-8 shown as U+FFFD)."""
     try:
         rel = os.path.relpath(path)
     except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
+        rel = path
+    shown = path if rel.startswith("..") else rel
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace")

@@ -4,8 +4,8 @@
       CURRENT            names the live generation folder (replaced atomically)
       LOCK               held (flock) by the one `recsearch index` run writing
       last-run.json      what the last run did, for `recsearch stats`
-      gen-…/             a Whoosh index, plus manifest-<N>.json: the source
-                         files behind Whoosh generation N
+      gen-…/             a Whoosh index, plus manifest-<N>.sqlite: the source
+                         files behind Whoosh generation N (see manifest.py)
 
 A rebuild writes a new generation and switches CURRENT to it when complete.
 An incremental run commits into the live generation: the manifest for the
@@ -21,21 +21,21 @@ import fcntl
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
 
 from .errors import IndexAccessError
+from .manifest import FORMAT_VERSION, Manifest  # noqa: F401 (FORMAT_VERSION: the index's)
 
 CURRENT = "CURRENT"
 LOCK = "LOCK"
 LAST_RUN = "last-run.json"
 MANIFEST_PREFIX = "manifest-"
-# Bump when the schema or analysis changes: older indexes are rebuilt.
-FORMAT_VERSION = 5
+MANIFEST_DRAFT = ".manifest-draft.sqlite"
 
 
 class DurableFileStorage(FileStorage):
@@ -82,66 +82,6 @@ def write_atomically(path: Path, text) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     fsync_path(path.parent)
-
-
-@dataclass(slots=True)
-class FileState:
-    """What the index holds from one source file.
-
-    One per source file, all held while indexing: slots and tuples (the empty
-    one shared) hold a million of them in ~520 MB where a dict and lists took ~720.
-    """
-
-    size: int
-    mtime_ns: int
-    sha256: str
-    ids: tuple[str, ...]
-    conflicts: tuple[str, ...] = ()
-    # Records of the file that could not be read: (position, why), reported
-    # again on every run until the file changes.
-    problems: tuple[tuple[int, str], ...] = ()
-    skipped: bool = False  # not a record file: remembered so it is not read again
-
-    def __post_init__(self):
-        self.ids = tuple(self.ids)
-        self.conflicts = tuple(self.conflicts)
-        self.problems = tuple(tuple(p) for p in self.problems)
-
-
-@dataclass
-class Manifest:
-    sources: list[str] = field(default_factory=list)
-    files: dict[str, FileState] = field(default_factory=dict)
-    built_at: str | None = None
-    version: int = FORMAT_VERSION
-    format: str = "auto"  # the reader forced with `index --format`, or auto-detection
-
-    @property
-    def record_count(self) -> int:
-        return sum(len(f.ids) for f in self.files.values())
-
-    def to_json(self) -> str:
-        return "".join(self.json_chunks())
-
-    def json_chunks(self):
-        """The manifest as JSON, one file's entry at a time: a million files'
-        manifest is written without holding it whole (or a dict of it) in memory."""
-        head = json.dumps({"version": self.version, "built_at": self.built_at, "sources": self.sources,
-                           "format": self.format}, ensure_ascii=False, separators=(",", ":"))
-        yield head[:-1] + ',"files":{'
-        dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        for n, p in enumerate(sorted(self.files)):
-            f = self.files[p]
-            entry = [f.size, f.mtime_ns, f.sha256, f.ids, f.conflicts, f.problems, f.skipped]
-            yield ("," if n else "") + dump(p) + ":" + dump(entry)
-        yield "}}"
-
-    @classmethod
-    def from_json(cls, text: str) -> Manifest:
-        data = json.loads(text)
-        files = {p: FileState(*v) for p, v in data["files"].items()}
-        return cls(sources=data["sources"], files=files, built_at=data.get("built_at"), version=data["version"],
-                   format=data.get("format", "auto"))
 
 
 def current_generation(root: Path) -> Path | None:
@@ -219,18 +159,19 @@ def open_index(root: str | Path, attempts: int = 3):
 
 
 def manifest_path(gen: Path, whoosh_generation: int) -> Path:
-    return gen / f"{MANIFEST_PREFIX}{whoosh_generation}.json"
+    return gen / f"{MANIFEST_PREFIX}{whoosh_generation}.sqlite"
 
 
 def load_manifest(gen: Path, whoosh_generation: int) -> Manifest | None:
+    """The manifest of a Whoosh generation, open (close it), or None if missing or unreadable."""
     try:
-        return Manifest.from_json(manifest_path(gen, whoosh_generation).read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError, TypeError):
+        return Manifest.open(manifest_path(gen, whoosh_generation))
+    except (sqlite3.Error, ValueError):
         return None
 
 
 def prune_manifests(gen: Path, keep: int) -> None:
-    for path in gen.glob(f"{MANIFEST_PREFIX}*.json"):
+    for path in gen.glob(f"{MANIFEST_PREFIX}*"):
         if path.name != manifest_path(gen, keep).name:
             path.unlink(missing_ok=True)
 
