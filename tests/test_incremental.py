@@ -173,6 +173,31 @@ def test_rebuild_and_stale_format_rebuild(folder, tmp_path):
     assert index_ids(root) == folder_ids(folder)
 
 
+@pytest.mark.parametrize("damage", ["truncate", "zero a page", "garbage"])
+def test_a_damaged_manifest_is_rebuilt_not_a_crash(folder, tmp_path, damage):
+    from recsearch.check import check_index
+
+    root = tmp_path / "index"
+    for n in range(5, 400):  # a manifest of several pages
+        write(folder, f"{n:03d}.txt", make_record(n))
+    update_index([folder], root)
+    (manifest,) = current_generation(root).glob("manifest-*")
+    data = bytearray(manifest.read_bytes())
+    assert len(data) > 8 * 4096
+    if damage == "truncate":
+        del data[len(data) // 2:]
+    elif damage == "zero a page":
+        data[4 * 4096:5 * 4096] = bytes(4096)
+    else:
+        data[100:] = random.Random(1).randbytes(len(data) - 100)
+    manifest.write_bytes(data)
+    problems = check_index(root, sources=False).problems
+    assert problems and all(p.fix.startswith("recsearch index --rebuild") for p in problems), problems
+    report = update_index([folder], root)
+    assert report.rebuilt and report.reason and report.added == 400
+    assert index_ids(root) == folder_ids(folder) and check_index(root).ok
+
+
 def test_searches_keep_working_while_the_index_changes(folder, tmp_path):
     root = tmp_path / "index"
     update_index([folder], root)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -85,8 +86,16 @@ def update_index(
             report.sources = [str(Path(s).absolute()) for s in sources]
             format = format or (old.format if old else "auto")
             if old is not None:
-                _sync(ix, gen, old, report, progress, format)
-            else:
+                try:
+                    _sync(ix, gen, old, report, progress, format)
+                except sqlite3.DatabaseError as exc:
+                    if isinstance(exc, sqlite3.OperationalError):  # e.g. the disk is full: not the manifest's fault
+                        raise
+                    old.close()
+                    old = None
+                    report = BuildReport(reason=f"the index's record of its source files is damaged ({exc})",
+                                         sources=report.sources)
+            if old is None:
                 report.rebuilt = True
                 gen = store.create_generation(root)
                 try:
@@ -155,11 +164,32 @@ class _AuthorNames:
 
         for name in self.dropped:
             key = name_id(name)
-            if not self.draft.first_time(int(key, 16)):  # written this run
+            if self.draft.seen(int(key, 16)):  # written this run
                 continue
             holders = self.before.search(wq.Term("author_id", key), limit=None)
             if not {hit["id"] for hit in holders} - self.gone_ids:
                 writer.delete_by_term("name_id", key)
+
+
+def _plan(draft: ManifestDraft, report: BuildReport, same_reader: bool) -> bool:
+    """Scan the sources into the draft and mark what to read; report the files kept as
+    they are. Whether anything changed."""
+    problems: list[tuple[str, str]] = []
+    draft.add_scanned(walk_sources(report.sources, problems))
+    report.failed += [{"file": given, "error": problem} for given, problem in problems]
+    to_read, gone = draft.plan(same_reader)
+    # Files touched but not changed keep their ids without being parsed.
+    if same_reader:
+        for path, sha256 in draft.touched():
+            if file_sha256(path) == sha256:
+                draft.keep(path)
+    draft.release()
+    for path, problems_kept in draft.kept_problems():
+        report.failed += [{"file": display_path(path), "position": n, "error": why} for n, why in problems_kept]
+    report.conflicts += [{"id": i, "files": [display_path(holder), display_path(path)]}
+                         for i, holder, path in draft.kept_conflicts()]
+    report.unchanged = draft.kept_count()
+    return bool(to_read or gone)
 
 
 def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Progress | None, format: str) -> None:
@@ -168,23 +198,7 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
     before = None
     writer = None
     try:
-        problems: list[tuple[str, str]] = []
-        draft.add_scanned(walk_sources(report.sources, problems))
-        report.failed += [{"file": given, "error": problem} for given, problem in problems]
-        to_read, gone = draft.plan(same_reader)
-        dirty = bool(to_read or gone)
-        # Files touched but not changed keep their ids without being parsed.
-        if same_reader:
-            for path, sha256 in draft.touched():
-                if file_sha256(path) == sha256:
-                    draft.keep(path)
-        draft.release()
-        for path, problems_kept in draft.kept_problems():
-            report.failed += [{"file": display_path(path), "position": n, "error": why} for n, why in problems_kept]
-        report.conflicts += [{"id": i, "files": [display_path(holder), display_path(path)]}
-                             for i, holder, path in draft.kept_conflicts()]
-        report.unchanged = draft.kept_count()
-
+        dirty = _plan(draft, report, same_reader)
         total = draft.reread_count
         before = ix.searcher() if old is not None and old.file_count else None
         names = _AuthorNames(before, draft)

@@ -8,6 +8,7 @@ indexed) and the manifest with the source files as they are now.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,11 +67,19 @@ def check_index(root: str | Path, sources: bool = True) -> CheckReport:
         report.problems.append(Problem("unreadable", "the index has no manifest of its source files", REBUILD))
         return report
     with manifest:
-        _check_manifest(manifest, found, report, sources)
+        try:
+            _check_manifest(manifest, found, report, sources)
+        except sqlite3.DatabaseError as exc:
+            report.problems.append(Problem("unreadable", f"the manifest of its source files is damaged ({exc})",
+                                           REBUILD))
     return report
 
 
 def _check_manifest(manifest: store.Manifest, found: set[str], report: CheckReport, sources: bool) -> None:
+    # SQLite keeps no page checksums: damage shows only when the damaged page is read.
+    damage = manifest.con.execute("PRAGMA quick_check").fetchone()[0]
+    if damage != "ok":
+        raise sqlite3.DatabaseError(" ".join(damage.replace("***", "").split())[:200])
     if manifest.version != store.FORMAT_VERSION:
         report.problems.append(Problem("outdated", f"the index has format {manifest.version}, this recsearch "
                                        f"writes {store.FORMAT_VERSION}", REBUILD))

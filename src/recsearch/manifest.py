@@ -61,6 +61,11 @@ def _key(path: str) -> bytes:
     return os.fsencode(path)
 
 
+def _signed(key: int) -> int:
+    """A 64-bit unsigned key as SQLite's signed integer."""
+    return key - (1 << 64) if key >= 1 << 63 else key
+
+
 def _uri(path: Path, mode: str) -> str:
     return f"{Path(path).absolute().as_uri()}?mode={mode}"
 
@@ -274,7 +279,12 @@ class ManifestDraft(Manifest):
     def first_time(self, key: int) -> bool:
         """Whether a 64-bit key is seen for the first time this run (remembered on disk)."""
         return self.con.execute("INSERT OR IGNORE INTO names VALUES (?)",
-                                (key - (1 << 64) if key >= 1 << 63 else key,)).rowcount == 1
+                                (_signed(key),)).rowcount == 1
+
+    def seen(self, key: int) -> bool:
+        """Whether `first_time` has seen this key."""
+        return self.con.execute("SELECT 1 FROM names WHERE key = ?",
+                                (_signed(key),)).fetchone() is not None
 
     # -- after reading ---------------------------------------------------------------
 
