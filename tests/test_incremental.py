@@ -171,6 +171,15 @@ def test_rebuild_and_stale_format_rebuild(folder, tmp_path):
     report = update_index([folder], root)
     assert report.rebuilt and "no record of its source files" in report.reason
     assert index_ids(root) == folder_ids(folder)
+    # An index of recsearch before format 6 kept its manifest as JSON.
+    for manifest in current_generation(root).glob("manifest-*"):
+        manifest.with_suffix(".json").write_text('{"version": 5, "files": {}}', encoding="utf-8")
+        manifest.unlink()
+    from recsearch.check import check_index
+
+    assert [p.what for p in check_index(root).problems] == ["outdated"]
+    report = update_index([folder], root)
+    assert report.rebuilt and "older version" in report.reason and index_ids(root) == folder_ids(folder)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "zero a page", "garbage"])

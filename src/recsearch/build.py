@@ -121,6 +121,8 @@ def _open_live(gen: Path):
         manifest = store.load_manifest(gen, ix.latest_generation())
     except Exception as exc:  # a damaged index is rebuilt, not fatal
         return None, None, f"the index could not be opened ({exc})"
+    if manifest is None and store.has_old_manifest(gen):
+        return None, None, "the index was built by an older version of recsearch"
     if manifest is None:
         return None, None, "the index has no record of its source files"
     if manifest.version != store.FORMAT_VERSION:

@@ -63,6 +63,9 @@ def check_index(root: str | Path, sources: bool = True) -> CheckReport:
             manifest.close()
         report.problems.append(Problem("unreadable", f"the index cannot be read: {_describe(exc)}", REBUILD))
         return report
+    if manifest is None and store.has_old_manifest(gen):
+        report.problems.append(Problem("outdated", "the index was built by an older version of recsearch", REBUILD))
+        return report
     if manifest is None:
         report.problems.append(Problem("unreadable", "the index has no manifest of its source files", REBUILD))
         return report

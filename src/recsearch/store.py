@@ -170,6 +170,11 @@ def load_manifest(gen: Path, whoosh_generation: int) -> Manifest | None:
         return None
 
 
+def has_old_manifest(gen: Path) -> bool:
+    """Whether the generation has a manifest of recsearch before index format 6 (JSON)."""
+    return any(gen.glob(f"{MANIFEST_PREFIX}*.json"))
+
+
 def prune_manifests(gen: Path, keep: int) -> None:
     for path in gen.glob(f"{MANIFEST_PREFIX}*"):
         if path.name != manifest_path(gen, keep).name:
