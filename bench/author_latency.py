@@ -30,9 +30,19 @@ from recsearch.search import RecordIndex  # noqa: E402
 def author_queries(ix, count: int, seed: int = 3) -> list[str]:
     """Names of `count` random records' first authors, each with a typo or without accents."""
     rng = random.Random(seed)
+    names = []
     with ix._ix.searcher() as searcher:
-        docs = [d for d in searcher.all_stored_fields() if "record" in d]
-    names = [a["name"] for d in rng.sample(docs, min(len(docs), count)) for a in json.loads(d["record"])["authors"][:1]]
+        # Documents are drawn by number, not loaded all: a million records' stored fields do not fit.
+        order = list(range(searcher.doc_count_all()))
+        rng.shuffle(order)
+        for docnum in order:
+            if len(names) >= count:
+                break
+            if searcher.reader().is_deleted(docnum):
+                continue
+            stored = searcher.stored_fields(docnum)
+            if "record" in stored:
+                names += [a["name"] for a in json.loads(stored["record"])["authors"][:1]]
     queries = []
     for name in names:
         words = unidecode(name).split()

@@ -1,6 +1,7 @@
 """recsearch against SQLite FTS5 on the same records: build, updates, queries, authors, CLI.
 
-    python bench/run.py [--size 10000,100000] [--work bench/out] [--no-record] [--build-only]
+    python bench/run.py [--size 10000,100000] [--work bench/out] [--no-record]
+    python bench/run.py --size 1000000 --build-only [--queries-from bench/out/fts5-100000.db]
 
 For each size: makes the corpus (bench/make_corpus.py, kept in --work), builds
 a recsearch index and a reference FTS5 index (`unicode61 remove_diacritics 2`,
@@ -9,7 +10,9 @@ of the format), each in its own process for its peak RSS. Then times an
 incremental run with nothing changed and with 1,000 files added, a fixed mixed
 query set in process on both engines (top 10 and the hit count, warm), author
 lookups, and the CLI from process start to printed table. Prints a table and
-appends it to bench/RESULTS.md.
+appends it to bench/RESULTS.md. `--build-only` is for sizes where all that
+would take hours: the build, a no-change update and, with `--queries-from`, a
+smaller run's query set timed on recsearch alone.
 """
 
 from __future__ import annotations
@@ -174,18 +177,19 @@ def fts5_search(con, q: dict) -> int:
     return con.execute(f"SELECT count(*) FROM docs WHERE {where}", args).fetchone()[0]
 
 
-def time_queries(index: Path, db: Path, queries: list[dict], repeat: int = 3) -> list[dict]:
+def time_queries(index: Path, db: Path, queries: list[dict], repeat: int = 3, fts5: bool = True) -> list[dict]:
+    """Each query's hits and median time on recsearch, and with `fts5` on the FTS5 database too."""
     from recsearch.search import RecordIndex
 
     con = sqlite3.connect(db)
     with RecordIndex(index) as ix:
         for q in queries:  # warm both: open segments, fill the page cache
             q["hits"] = ix.search(q["recsearch"], limit=10).total
-            if q["fts5"]:
+            if q["fts5"] and fts5:
                 q["fts5_hits"] = fts5_search(con, q)
         for q in queries:
             q["ms"] = median([timed(ix.search, q["recsearch"], 10)[0] for _ in range(repeat)]) * 1000
-            if q["fts5"]:
+            if q["fts5"] and fts5:
                 q["fts5_ms"] = median([timed(fts5_search, con, q)[0] for _ in range(repeat)]) * 1000
     con.close()
     return queries
@@ -261,9 +265,10 @@ def bench_size(size: int, work: Path, added: int) -> tuple[list[list], list[dict
     return rows, queries
 
 
-def build_size(size: int, work: Path) -> list[list]:
+def build_size(size: int, work: Path, queries_from: Path | None = None) -> tuple[list[list], list[dict]]:
     """Only the recsearch build (wall time, peak RSS, index size) and a no-change update: for sizes where
-    the whole comparison would take hours."""
+    the whole comparison would take hours. With `queries_from` (the FTS5 database of a smaller run), that
+    run's query set and author lookups are timed on this index too (recsearch only)."""
     corpus, index = work / f"corpus-{size}", work / f"index-{size}"
     if not corpus.exists():
         seconds, _ = timed(make_corpus, size, corpus)
@@ -277,11 +282,20 @@ def build_size(size: int, work: Path) -> list[list]:
     from recsearch.build import update_index
 
     nothing, _ = timed(update_index, [corpus], index)
-    return [["build from seed files", f"{records / seconds:,.0f} rec/s ({seconds:,.0f} s)", "≥ 2,000 rec/s"],
+    rows = [["build from seed files", f"{records / seconds:,.0f} rec/s ({seconds:,.0f} s)", "≥ 2,000 rec/s"],
             ["peak memory building, PSS (RSS) summed over the processes", f"{rss[1]:,.0f} ({rss[0]:,.0f}) MB",
              "1M: ≤ 1 GB"],
             ["index on disk", f"{on_disk:,.0f} MB", ""],
             ["update, nothing changed", f"{nothing:.2f} s", ""]]
+    if queries_from is None:
+        return rows, []
+    queries = time_queries(index, queries_from, query_set(queries_from), repeat=5, fts5=False)
+    ours = [q["ms"] for q in queries]
+    rows.append(["query p50 / p95 (the smaller run's query set)",
+                 f"{median(ours):.0f} / {percentile(ours, 95):.0f} ms", ""])
+    p50, p95 = author_latency(index)
+    rows.append(["author lookup p50 / p95", f"{p50:.0f} / {p95:.0f} ms", ""])
+    return rows, queries
 
 
 def main() -> None:
@@ -295,15 +309,23 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
     parser.add_argument("--build-only", action="store_true",
                         help="only the recsearch build and a no-change update (no FTS5, no queries)")
+    parser.add_argument("--queries-from", type=Path, metavar="DB",
+                        help="with --build-only: also time the query set of this FTS5 database (a smaller run's)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     for size in [int(s) for s in args.size.split(",")]:
         if args.build_only:
-            table = tabulate(build_size(size, args.work), headers=[f"{size:,} records", "recsearch", "target"],
-                             tablefmt="github")
+            rows, queries = build_size(size, args.work, args.queries_from)
+            table = tabulate(rows, headers=[f"{size:,} records", "recsearch", "target"], tablefmt="github")
+            detail = tabulate([[q["kind"], q["recsearch"], q["hits"], f"{q['ms']:.1f}"] for q in queries],
+                              headers=["kind", "query (recsearch syntax)", "hits", "ms"], tablefmt="github")
             print(table)
+            if queries:
+                print()
+                print(detail)
             if not args.no_record:
-                append_results(f"recsearch build only, {size:,} records (bench/run.py --build-only)", table)
+                append_results(f"recsearch build only, {size:,} records (bench/run.py --build-only)", table,
+                               f"Per query:\n\n{detail}" if queries else "")
             continue
         rows, queries = bench_size(size, args.work, min(args.added, max(size // 10, 1)))
         table = tabulate(rows, headers=[f"{size:,} records", "recsearch", "FTS5", "ratio", "target"],

@@ -40,3 +40,10 @@ def test_fts5_benchmark_runs(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| build from seed files" in done.stdout and "| query p50 (all kinds)" in done.stdout
     assert "| phrase " in done.stdout and "| author:" in done.stdout
+    # The big-size mode: build only, then the smaller run's query set on the new index.
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--size", "150", "--build-only",
+                           "--queries-from", str(tmp_path / "fts5-120.db"), "--work", str(tmp_path), "--no-record"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| query p50 / p95" in done.stdout and "| author lookup p50 / p95" in done.stdout
+    assert "| phrase " in done.stdout and "| 150 records" in done.stdout
