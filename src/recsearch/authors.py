@@ -16,7 +16,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import fuzz
 from unidecode import unidecode
 
 from .analysis import deletion_keys
@@ -105,12 +104,22 @@ def _given_words(text: str, shouting: bool = False) -> tuple[str, ...]:
     return tuple(words)
 
 
+def _ratio(a: str, b: str) -> float:
+    """rapidfuzz's similarity, 0-100. Imported at the first comparison, not with the module
+    (every search imports this module; few compare names), then bound in its place."""
+    global _ratio
+    from rapidfuzz.fuzz import ratio
+
+    _ratio = ratio
+    return ratio(a, b)
+
+
 def _word_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     if len(a) == 1 or len(b) == 1:
         return 0.8 if a[0] == b[0] else 0.0  # an initial fits a given name, less than the name itself
-    return fuzz.ratio(a, b) / 100
+    return _ratio(a, b) / 100
 
 
 def name_similarity(query: NameParts, candidate: NameParts) -> float:
@@ -154,7 +163,7 @@ def _given_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
         if len(x) == 1 or len(y) == 1:
             if x[0] != y[0]:
                 return False
-        elif fuzz.ratio(x, y) < 85:
+        elif _ratio(x, y) < 85:
             return False
     return True
 
@@ -163,7 +172,7 @@ def same_person(a: NameParts, b: NameParts) -> str | None:
     """Why two names are taken as one person, or None. Never on a shared surname alone."""
     family_a = [w for w in a.family[:-1] if w not in PARTICLES] + list(a.family[-1:])
     family_b = [w for w in b.family[:-1] if w not in PARTICLES] + list(b.family[-1:])
-    if not family_a or family_a != family_b and fuzz.ratio(" ".join(family_a), " ".join(family_b)) < 92:
+    if not family_a or family_a != family_b and _ratio(" ".join(family_a), " ".join(family_b)) < 92:
         return None
     if not _given_compatible(a.given, b.given):
         return None

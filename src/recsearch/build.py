@@ -20,7 +20,7 @@ from pathlib import Path
 from . import store, writers
 from .authors import name_id
 from .index import build_schema, name_document, record_document
-from .manifest import Manifest, ManifestDraft
+from .manifest import FORMAT_VERSION, Manifest, ManifestDraft
 from .sources import DEFAULT_SOURCE, display_path, file_sha256, read_source, walk_sources
 
 Progress = Callable[[int, int], None]
@@ -125,7 +125,7 @@ def _open_live(gen: Path):
         return None, None, "the index was built by an older version of recsearch"
     if manifest is None:
         return None, None, "the index has no record of its source files"
-    if manifest.version != store.FORMAT_VERSION:
+    if manifest.version != FORMAT_VERSION:
         manifest.close()
         return None, None, "the index was built by another version of recsearch"
     return ix, manifest, None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import store
 from .errors import IndexAccessError
+from .manifest import FORMAT_VERSION, Manifest
 from .sources import display_path, file_sha256, scan_sources
 
 REBUILD = "recsearch index --rebuild"
@@ -78,14 +79,14 @@ def check_index(root: str | Path, sources: bool = True) -> CheckReport:
     return report
 
 
-def _check_manifest(manifest: store.Manifest, found: set[str], report: CheckReport, sources: bool) -> None:
+def _check_manifest(manifest: Manifest, found: set[str], report: CheckReport, sources: bool) -> None:
     # SQLite keeps no page checksums: damage shows only when the damaged page is read.
     damage = manifest.con.execute("PRAGMA quick_check").fetchone()[0]
     if damage != "ok":
         raise sqlite3.DatabaseError(" ".join(damage.replace("***", "").split())[:200])
-    if manifest.version != store.FORMAT_VERSION:
+    if manifest.version != FORMAT_VERSION:
         report.problems.append(Problem("outdated", f"the index has format {manifest.version}, this recsearch "
-                                       f"writes {store.FORMAT_VERSION}", REBUILD))
+                                       f"writes {FORMAT_VERSION}", REBUILD))
     owners = dict(manifest.holders())
     report.files = manifest.file_count
     missing = [i for i in owners if i not in found]
@@ -125,7 +126,7 @@ def _read_everything(ix, report: CheckReport) -> set[str]:
     return ids
 
 
-def _check_sources(manifest: store.Manifest, report: CheckReport) -> None:
+def _check_sources(manifest: Manifest, report: CheckReport) -> None:
     scan = scan_sources(manifest.sources)
     for given, problem in scan.problems:
         report.problems.append(Problem("source-gone", f"source {given}: {problem}", UPDATE))

@@ -21,15 +21,17 @@ import fcntl
 import json
 import os
 import shutil
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from whoosh.filedb.filestore import FileStorage
 
 from .errors import IndexAccessError
-from .manifest import FORMAT_VERSION, Manifest  # noqa: F401 (FORMAT_VERSION: the index's)
+
+if TYPE_CHECKING:  # the manifest (and sqlite3) only for building and checking, not searching
+    from .manifest import Manifest
 
 CURRENT = "CURRENT"
 LOCK = "LOCK"
@@ -164,6 +166,10 @@ def manifest_path(gen: Path, whoosh_generation: int) -> Path:
 
 def load_manifest(gen: Path, whoosh_generation: int) -> Manifest | None:
     """The manifest of a Whoosh generation, open (close it), or None if missing or unreadable."""
+    import sqlite3
+
+    from .manifest import Manifest
+
     try:
         return Manifest.open(manifest_path(gen, whoosh_generation))
     except (sqlite3.Error, ValueError):
