@@ -251,6 +251,22 @@ def test_many_expansions_become_one_scored_set(fuzz_index, monkeypatch):
     assert few.total > 1
 
 
+def test_expansions_reaching_too_many_postings_are_refused(fuzz_index, monkeypatch):
+    """Few words can still be in most records of a big index (`co*` at a million records):
+    the postings the expansions reach are capped over the whole query."""
+    import recsearch.query as query
+
+    reader = fuzz_index._open_searcher().reader()
+    in_summary = sum(reader.doc_frequency("summary", w) for w in reader.expand_prefix("summary", "c"))
+    assert in_summary > 10
+    monkeypatch.setattr(query, "MAX_EXPANSION_POSTINGS", in_summary)
+    assert fuzz_index.search("summary:c*", limit=3).total > 1  # at the cap: searched
+    with pytest.raises(QueryError, match=r"'c\*' matches too much .* give more letters"):
+        fuzz_index.search("summary:c* OR title:c*")  # the title's words push the query over
+    with pytest.raises(QueryError, match="matches too much"):
+        fuzz_index.search("c*")  # every default field: more than the summary alone
+
+
 def test_a_search_past_its_time_limit_returns_what_it_has_and_says_so(fuzz_index, monkeypatch):
     import recsearch.search as search
 

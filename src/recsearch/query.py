@@ -20,6 +20,11 @@ from .ranking import combine_fields
 # the query is refused, as Lucene refuses too many clauses: such a term
 # matches most of the index and costs seconds.
 MAX_EXPANSIONS = 1000
+# Postings the expansions of one query may reach, summed over its terms and
+# fields: each costs ~1 µs to read, so this keeps a wildcard search near a
+# second. Fewer than 1,000 words can still be in most records of a big index
+# (`co*` reaches 9.4 million postings at a million records).
+MAX_EXPANSION_POSTINGS = 1_000_000
 RECORDS = wq.Term("kind", "record")
 ANY_GROUP = qparser.OrGroup
 _FIELD_REF = re.compile(r"(?<![\w.])([A-Za-z_]\w*):(?!//)")
@@ -179,12 +184,14 @@ def _refuse_costly(q: wq.Query) -> None:
 
 
 def bound_expansions(q: wq.Query, reader, notes: list[str],
-                     origins: dict[tuple[str, str], str] | None = None) -> wq.Query:
+                     origins: dict[tuple[str, str], str] | None = None, _spent: list[int] | None = None) -> wq.Query:
     """Expand wildcard, prefix and fuzzy terms against the index.
 
     A few expansions stay scored terms; more become one constant-score set of
-    documents (`DocSetQuery`); past MAX_EXPANSIONS words the query is refused.
+    documents (`DocSetQuery`); past MAX_EXPANSIONS words in a field, or past
+    MAX_EXPANSION_POSTINGS postings in the whole query, the query is refused.
     """
+    spent = [0] if _spent is None else _spent
     if isinstance(q, wq.MultiTerm):
         fieldname = q.field()
         if fieldname not in reader.schema:
@@ -206,6 +213,12 @@ def bound_expansions(q: wq.Query, reader, notes: list[str],
         field = reader.schema[fieldname]
         # Prefix and wildcard walks give bytes, fuzzy walks give text.
         words = sorted({field.from_bytes(b) if isinstance(b, bytes) else b for b in found})
+        for word in words:
+            spent[0] += reader.doc_frequency(fieldname, word)
+            if spent[0] > MAX_EXPANSION_POSTINGS:
+                raise QueryError(f"'{label}' matches too much to search quickly (its words are in over "
+                                 f"{MAX_EXPANSION_POSTINGS:,} record fields): give more letters (or fewer ~ edits) "
+                                 "to narrow it")
         if origins is not None:
             origins.update(((fieldname, word), label) for word in words)
         if len(words) > _SCORED_EXPANSIONS:
@@ -213,7 +226,7 @@ def bound_expansions(q: wq.Query, reader, notes: list[str],
         terms = [wq.Term(fieldname, word, boost=q.boost) for word in words]
         return wq.Or(terms) if len(terms) > 1 else (terms[0] if terms else wq.NullQuery)
     if q.children():
-        return q.apply(lambda child: bound_expansions(child, reader, notes, origins))
+        return q.apply(lambda child: bound_expansions(child, reader, notes, origins, spent))
     return q
 
 
