@@ -96,6 +96,21 @@ def test_affiliations_split_on_country_endings():
         "Kjersti Holt Hanssen", "Norwegian Institute of Bioeconomy Research (NIBIO), P.O. Box 115, NO-1431 Ås, Norway")
 
 
+def test_digits_that_may_open_an_affiliation_stay_in_kept_whole_text():
+    """Found by hypothesis: `…Aa2Antonio Aa` + `3D` + `Aa` + `Aa` reads as `…Aa3` + `DAaAa`; when the
+    split then fails, the `3` must stay with the text, not vanish."""
+    from recsearch.record import Record
+    from recsearch.render import render_seed_record
+
+    affiliations = [None, None, None, "3D", "Aa", "Aa", None]
+    record = Record(id="doaj-art-" + "0" * 32, title="A", authors=[Author("Antonio Aa", a) for a in affiliations],
+                    date="1950-01-01", year=1950, language="English")
+    back = parse_seed_text(render_seed_record(record))
+    assert back.author_names == record.author_names
+    assert all(a.affiliation is None for a in back.authors)
+    assert back.affiliation_text == "3DAaAa"
+
+
 def test_unsplittable_affiliations_are_kept_whole_never_guessed():
     record = fixture("002")
     assert all(a.affiliation is None for a in record.authors)

@@ -23,6 +23,7 @@ _TABLE_RULE = re.compile(r"^[-|: ]*-[-|: ]*$")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _WORK_KEY = re.compile(r"AT (\S+) (\S+)")
 _DIGIT_LED = re.compile(r"\d+(?:st|nd|rd|th|D)\b")
+_DIGITS_MAY_OPEN = re.compile(r"\d+(?:st|nd|rd|th|D)")  # a digit-led affiliation, maybe followed by the next
 
 
 @dataclass
@@ -272,6 +273,10 @@ def _read_authors(staff: dict, public: dict, spelling: str, abstract_at: int | N
     # With two readings of the digits, keep them with the text: a stray number
     # in kept-whole text is better than a lost one.
     region = regions[-1] if any(n is not None for n in readings[-1][0]) else regions[0]
+    if last is not None and _DIGITS_MAY_OPEN.match(spelling, aff_start):
+        # `…Aa3` + `DAa…` may be `…Aa` + `3D` + `Aa…`: the affiliations are
+        # concatenated, so no word boundary need follow a digit-led one.
+        region = spelling[aff_start:abstract_at].strip() if abstract_at >= aff_start else ""
     ids = {n for n in numbers if n is not None}
     record.authors = [Author(name) for name in names]
     record.affiliation_text = region or None
