@@ -219,7 +219,7 @@ def _doc_set(searcher, read: _Blocks, q: wq.Query, only: set[int] | None) -> set
     if isinstance(q, (FieldsTerm, wq.Term)):
         terms = q.terms if isinstance(q, FieldsTerm) else {q.fieldname: q.text}
         found = set().union(*(read.doc_ids(searcher, f, t) for f, t in terms.items()))
-    elif isinstance(q, (DocSetQuery, DocNumQuery)):
+    elif isinstance(q, (DocSetQuery, DocNumQuery, wq.Every)):
         found = matching_docs(searcher, q)
     else:
         return set(_scores(searcher, read, q, only))
@@ -247,11 +247,11 @@ def _in_range(searcher, q: wq.NumericRange, docs: set[int]) -> set[int]:
 
 def _scores(searcher, read: _Blocks, q: wq.Query, only: set[int] | None = None) -> dict[int, float]:
     """Scores of the documents `q` matches; with `only`, of those of them in `only`."""
-    if isinstance(q, (wq.NumericRange, wq.TermRange, DocSetQuery, DocNumQuery)):
+    if isinstance(q, (wq.NumericRange, wq.TermRange, DocSetQuery, DocNumQuery, wq.Every)):
         if isinstance(q, (wq.NumericRange, wq.TermRange)) and not q.constantscore:
             raise _Unsupported
-        # Constant-score parts (a year range, a set from history or a wide
-        # expansion) add their boost to every document they hold, as in Whoosh.
+        # Constant-score parts (a year range, a set from history, a wide
+        # expansion, `*`) add their boost to every document they hold, as in Whoosh.
         found = matching_docs(searcher, q)
         return dict.fromkeys(found if only is None else found & only, q.boost)
     if q is wq.NullQuery:
@@ -278,7 +278,7 @@ def _scores(searcher, read: _Blocks, q: wq.Query, only: set[int] | None = None) 
                 if docs is not None and _is_closed_range(searcher, child):
                     scored[id(child)] = dict.fromkeys(_in_range(searcher, child, docs), child.boost)
                     docs = set(scored[id(child)])
-                elif isinstance(child, (FieldsTerm, wq.Term, DocSetQuery, DocNumQuery)):
+                elif isinstance(child, (FieldsTerm, wq.Term, DocSetQuery, DocNumQuery, wq.Every)):
                     docs = _doc_set(searcher, read, child, docs)
                 else:  # scored now, restricted later
                     scored[id(child)] = _scores(searcher, read, child, docs)
