@@ -368,14 +368,15 @@ def test_counts_and_history_sets_hold_across_segments(tmp_path):
         for text in ["study", "lymphoma OR asthma", "patients NOT vaccine", "author:garcia study", '"in patients"',
                      "title:lymphoma OR affil:madrid", "cohort risk children", "study year:[2000 TO 2015]",
                      "risk year:{2005 TO 2020}", '"in patients" study', "*", "author:* study", "subject:*",
-                     "lymphoma OR *", "issn:*", "*:*"]:
+                     "lymphoma OR *", "issn:*", "*:*", "NOT lymphoma", "NOT (a* OR b*)", "study NOT author:garcia NOT risk"]:
             q = ix._prepare(text, False, {}, searcher, [], None, set())
             assert matching_docs(searcher, q) == set(searcher.docs_for_query(q)), text
             check_top_hits_agree(searcher, q, limit=None)  # Whoosh ranks exactly only unlimited
-        # `*` is served from field lengths, not Whoosh's Every (every posting list of a field: 10 s at 100k).
+        # `*` is served from field lengths, not Whoosh's Every (every posting list of a field: 10 s at 100k);
+        # NOT inside an AND by set difference, not Whoosh's inverse matcher (one Python call per document).
         from recsearch.topk import top_hits
 
-        for text in ["*", "author:* study", "subject:*"]:
+        for text in ["*", "author:* study", "subject:*", "patients NOT vaccine", "NOT lymphoma", "NOT (a* OR b*)"]:
             assert top_hits(searcher, ix._prepare(text, False, {}, searcher, [], None, set()), 10) is not None, text
         lymphoma = set(all_ids(ix, "lymphoma"))
         from recsearch.history import History

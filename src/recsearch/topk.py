@@ -274,8 +274,15 @@ def _scores(searcher, read: _Blocks, q: wq.Query, only: set[int] | None = None) 
             # A closed range goes last: it checks the remaining documents' values.
             reader = searcher.reader()
             docs, scored = only, {}
-            for child in sorted(q.subqueries, key=lambda c: (_is_closed_range(searcher, c), c.estimate_size(reader))):
-                if docs is not None and _is_closed_range(searcher, child):
+            for child in sorted(q.subqueries, key=lambda c: (isinstance(c, wq.Not), _is_closed_range(searcher, c),
+                                                             c.estimate_size(reader))):
+                if isinstance(child, wq.Not):
+                    # Last, so it only removes documents; Whoosh scores each document it lets through 1.
+                    if docs is None:
+                        docs = matching_docs(searcher, wq.Every())
+                    docs = docs - matching_docs(searcher, child.query)
+                    scored[id(child)] = dict.fromkeys(docs, 1.0)
+                elif docs is not None and _is_closed_range(searcher, child):
                     scored[id(child)] = dict.fromkeys(_in_range(searcher, child, docs), child.boost)
                     docs = set(scored[id(child)])
                 elif isinstance(child, (FieldsTerm, wq.Term, DocSetQuery, DocNumQuery, wq.Every)):
