@@ -422,3 +422,36 @@ def test_a_parallel_build_indexes_the_same_records(tmp_path, monkeypatch):
     monkeypatch.setattr(writers, "PARALLEL_FROM", 1)
     again = update_index([seeds], tmp_path / "parallel")
     assert again.removed == 1 and check_index(tmp_path / "parallel").ok
+
+
+def test_posting_lists_of_many_blocks_read_whole_are_whoosh_own(tmp_path):
+    """Words in more than one block of postings: the blocks read whole (`postings.posting_blocks`)
+    give Whoosh's own ids, weights and positions, deleted documents left out."""
+    from recsearch.postings import posting_blocks
+
+    seeds, root = tmp_path / "seeds", tmp_path / "index"
+    seeds.mkdir()
+    for n, record in enumerate(make_records(400, seed=5)):
+        (seeds / f"{n:03d}.txt").write_text(render_seed_record(record), encoding="utf-8")
+    update_index([seeds], root)
+    (seeds / "007.txt").unlink()
+    update_index([seeds], root)
+    blocks_seen = 0
+    with RecordIndex(root) as ix:
+        for sub, _ in ix._open_searcher().leaf_searchers():
+            reader = sub.reader()
+            for text, info in list(reader.iter_field("summary")):
+                if info.doc_frequency() <= 128:
+                    continue
+                ours = []
+                for matcher, deleted in posting_blocks(reader, "summary", text):
+                    matcher._read_weights(), matcher._read_values()
+                    ours += [(i, w, v) for i, w, v in zip(matcher._ids, matcher._weights, matcher._values)
+                             if not deleted or i not in deleted]
+                    blocks_seen += 1
+                theirs, m = [], reader.postings("summary", text)
+                while m.is_active():
+                    theirs.append((m.id(), m.weight(), m.value()))
+                    m.next()
+                assert ours == theirs, text
+    assert blocks_seen > 20  # words spanning three blocks and more were compared

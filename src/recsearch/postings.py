@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
+import zlib
+from io import BytesIO
 from itertools import accumulate
 
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.system import _INT_SIZE, unpack_int
+from whoosh.util.numeric import byte_to_length
 
 
 def posting_blocks(reader, field: str, term):
@@ -26,6 +31,9 @@ def posting_blocks(reader, field: str, term):
         return None
 
     fast_ids = not getattr(matcher, "_byteids", True) and hasattr(matcher, "_read_data")
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    next_block = _next_block_read_once if type(matcher) is W3LeafMatcher else type(matcher)._next_block
 
     def blocks():
         while matcher.is_active():
@@ -38,9 +46,40 @@ def posting_blocks(reader, field: str, term):
                 else:
                     matcher._read_ids()
             yield matcher, deleted
-            matcher._next_block()
+            next_block(matcher)
 
     return blocks()
+
+
+def _next_block_read_once(matcher) -> None:
+    """W3LeafMatcher._next_block (Whoosh 2.7), reading the next block whole in one read.
+
+    Whoosh reads a block's info tuple with pickle.load straight from the file,
+    which asks the file for a few bytes at a time (about 24 reads a block),
+    then reads the data again; here the block comes in one read and both are
+    decoded from it.
+    """
+    if matcher._lastblock:
+        matcher._atend = True
+        return
+    position = matcher._nextoffset
+    postfile = matcher._postfile
+    length = unpack_int(postfile.get(position, _INT_SIZE))[0]
+    matcher._lastblock = length < 0
+    length = abs(length)
+    block = postfile.get(position + _INT_SIZE, length)
+    head = BytesIO(block)
+    blocklength, maxid, maxweight, compression, minlength, maxlength = pickle.load(head)
+    start = head.tell()
+    matcher._nextoffset = position + _INT_SIZE + length
+    matcher._dataoffset = position + _INT_SIZE + start
+    matcher._blocklength, matcher._maxid, matcher._maxweight = blocklength, maxid, maxweight
+    matcher._compression = compression
+    matcher._minlength, matcher._maxlength = byte_to_length(minlength), byte_to_length(maxlength)
+    data = block[start:]
+    matcher._data = pickle.loads(zlib.decompress(data) if compression else data)
+    matcher._ids = matcher._weights = matcher._values = None
+    matcher._i = 0
 
 
 def posting_ids(reader, field: str, term: str):
