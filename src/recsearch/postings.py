@@ -8,6 +8,7 @@ from io import BytesIO
 from itertools import accumulate
 
 from whoosh import query as wq
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.system import _INT_SIZE, unpack_int
 from whoosh.util.numeric import byte_to_length
@@ -31,8 +32,6 @@ def posting_blocks(reader, field: str, term):
         return None
 
     fast_ids = not getattr(matcher, "_byteids", True) and hasattr(matcher, "_read_data")
-    from whoosh.codec.whoosh3 import W3LeafMatcher
-
     next_block = _next_block_read_once if type(matcher) is W3LeafMatcher else type(matcher)._next_block
 
     def blocks():
@@ -206,14 +205,16 @@ def _every_docs(searcher, fieldname: str | None) -> set[int]:
     found: set[int] = set()
     for sub, offset in searcher.leaf_searchers():
         reader = sub.reader()
-        lengths = length_bytes(reader, fieldname) if fieldname in reader.schema else None
         deleted = reader.is_deleted if reader.has_deletions() else None
+        lengths = length_bytes(reader, fieldname) if fieldname in reader.schema else None
         if fieldname is None:
             ids = range(reader.doc_count_all()) if deleted is None else reader.all_doc_ids()
         elif lengths is not None:
             ids = (d for d, n in enumerate(lengths) if n and not (deleted and deleted(d)))
-        else:  # no lengths kept (an unscored field): the union of its words' documents
+        elif fieldname in reader.schema:  # no lengths kept (an unscored field): the union of its words' documents
             ids = set().union(*(posting_id_set(reader, fieldname, w) for w in reader.lexicon(fieldname)))
+        else:
+            ids = ()
         found.update(map(offset.__add__, ids) if offset else ids)
     return found
 

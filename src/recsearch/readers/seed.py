@@ -270,13 +270,14 @@ def _read_authors(staff: dict, public: dict, spelling: str, abstract_at: int | N
         record.authors = [Author(name, affiliations.get(num)) for name, num in zip(names, numbers)]
         return
     numbers = readings[0][0]
-    # With two readings of the digits, keep them with the text: a stray number
-    # in kept-whole text is better than a lost one.
-    region = regions[-1] if any(n is not None for n in readings[-1][0]) else regions[0]
-    if last is not None and _DIGITS_MAY_OPEN.match(spelling, aff_start):
-        # `…Aa3` + `DAa…` may be `…Aa` + `3D` + `Aa…`: the affiliations are
-        # concatenated, so no word boundary need follow a digit-led one.
-        region = spelling[aff_start:abstract_at].strip() if abstract_at >= aff_start else ""
+    # Digits read as the last author's number that may open the first
+    # affiliation stay with the text when other authors are numbered: a stray
+    # number in kept-whole text is better than a lost one. The affiliations are
+    # concatenated, so no word boundary need follow (`…Aa3` + `DAa…` may be
+    # `…Aa` + `3D` + `Aa…`).
+    keep_digits = (last is not None and _DIGITS_MAY_OPEN.match(spelling, aff_start)
+                   and any(n is not None for n in numbers[:-1]))
+    region = (spelling[aff_start:abstract_at].strip() if abstract_at >= aff_start else "") if keep_digits else regions[0]
     ids = {n for n in numbers if n is not None}
     record.authors = [Author(name) for name in names]
     record.affiliation_text = region or None
