@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gettext
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 from unidecode import unidecode
@@ -172,15 +173,17 @@ def _address_endings() -> tuple[frozenset[str], tuple[int, ...]]:
     return frozenset(names), tuple(sorted({len(n) for n in names}))
 
 
-def _ends_address(text: str, k: int) -> bool:
+def _address_end(text: str, k: int) -> int:
+    """Length of the longest country (or `Corresponding author`) ending at `k`, 0 if none."""
     names, lengths = _address_endings()
+    found = 0
     for length in lengths:
         s = k - length
         if s < 0:
             break
         if text[s:k] in names and (s == 0 or not text[s - 1].isalnum()):
-            return True
-    return False
+            found = length
+    return found
 
 
 def _word_before(text: str, k: int) -> str:
@@ -190,43 +193,113 @@ def _word_before(text: str, k: int) -> str:
     return text[start:k]
 
 
+def _ends_word(text: str, k: int) -> bool:
+    """The text before `k` ends a word that may end an address: two letters
+    or more (`Sciences`, `CA`, not the initial of `P.O. Box` or `M.D.`), a
+    closing bracket (`(ACTA).`) or a postal code (`02115.`)."""
+    if k == 0:
+        return False
+    word = _word_before(text, k)
+    if word:
+        return len(word) >= 3 or (len(word) == 2 and word.isupper())
+    if text[k - 1] == ")":
+        return True
+    digits = k
+    while digits > 0 and text[digits - 1].isdigit():
+        digits -= 1
+    return k - digits >= 3
+
+
 def _seam(text: str, k: int) -> bool:
     """A visible seam between two addresses: `MadridHospital`, `Inc.)Dept`,
-    `USA.Department`, but not `McGowan` (too short a word before it)."""
+    `USA.Department`, `Sciences.1st`, `02115.the Department`, but not
+    `McGowan` (too short a word before it), `P.O. Box`, `GmbH` or `(CESyMA)`."""
     a, b = text[k - 1], text[k]
+    if a == ".":
+        if not _ends_word(text, k - 1):
+            return False
+        return b.isupper() or b.isdigit() or b.islower()  # lower case: only `the `/`a `, see the pattern
     if not b.isupper():
         return False
     if a == ")":
         return True
-    if a == ".":
-        return k >= 2 and text[k - 2].isalnum()
     if a.islower():
+        if k + 1 < len(text) and text[k + 1] in " ,;":
+            return False  # `GmbH,`: a lone capital opens no address
         word = _word_before(text, k)
         return len(word) >= 3 or word.isupper()
     return False
 
 
+_DOMAIN = re.compile(r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[a-z]{2,24}\.?")
+_BRACKETS = re.compile(r"[()\[\]]")
+
+
+@lru_cache(maxsize=512)
+def _candidates(capitals: str) -> re.Pattern:
+    """Where a cut may be: before a capital, a digit, a quote or bracket, or
+    `the `/`a ` right after a full stop."""
+    return re.compile(rf"(?<=\S)(?=[{re.escape(capitals)}0-9\"“«(\['])|(?<=\.)(?=(?:the|a|an) )")
+
+
+def _open_brackets(text: str):
+    """A function telling whether position k is inside brackets, or None if
+    the brackets of `text` do not balance (then nothing is known)."""
+    if not _balanced(text):
+        return None
+    marks = [(m.start(), 1 if m.group() in "([" else -1) for m in _BRACKETS.finditer(text)]
+    if not marks:
+        return lambda k: False
+    positions, depths, depth = [], [], 0
+    for at, step in marks:
+        depth += step
+        positions.append(at)
+        depths.append(depth)
+
+    def inside(k: int) -> bool:
+        i = bisect_right(positions, k - 1)
+        return i > 0 and depths[i - 1] > 0
+    return inside
+
+
 def affiliation_cuts(text: str) -> tuple[set[int], set[int]]:
-    """Candidate cut positions: (strong: right after a country or
-    `Corresponding author`, with or without a full stop; weak: any other
-    visible seam, see `_seam`)."""
+    """Candidate cut positions: (strong: right after a country, `Corresponding
+    author` or an e-mail address, with or without a full stop; weak: any
+    other visible seam, see `_seam`). Never inside balanced brackets or
+    before the `@` of an e-mail address."""
     strong: set[int] = set()
     weak: set[int] = set()
-    for k in range(1, len(text)):
+    capitals = "".join(sorted({c for c in text if c.isupper()}))
+    inside = _open_brackets(text)
+    for m in _candidates(capitals).finditer(text):
+        k = m.start()
+        if inside is not None and inside(k):
+            continue
         a, b = text[k - 1], text[k]
+        token_start = text.rfind(" ", 0, k) + 1
+        token_end = text.find(" ", k)
+        if "@" in text[k: token_end if token_end >= 0 else len(text)]:
+            continue  # `Punam.Malik@cchmc.org`
+        at = text.rfind("@", token_start, k)
+        if at >= 0:
+            if _DOMAIN.fullmatch(text, at, k) and (b.isupper() or b.isdigit()):
+                strong.add(k)  # `…@cchmc.orgDepartment`
+            continue
         if _seam(text, k):
             weak.add(k)
         if not a.isalpha() and a not in ".)":
             continue
-        if b.isdigit() or b in "\"“«(['":
-            fits = True
+        if b.isdigit():
+            fits = 3  # `INSERM US009` is not `US` + `009…`
+        elif b in "\"“«(['":
+            fits = 1
         elif b.isupper():
             # `USAPrecision` cuts after USA, not after US (`A;` starts no
             # word); `USACNIO` is left alone, since `US|ACNIO` fits as well.
-            fits = a.islower() or a == "." or (k + 1 < len(text) and text[k + 1].islower())
+            fits = 1 if a.islower() or a == "." or (k + 1 < len(text) and text[k + 1].islower()) else 0
         else:
-            fits = False
-        if fits and (_ends_address(text, k) or (a == "." and _ends_address(text, k - 1))):
+            fits = 0
+        if fits and (_address_end(text, k) >= fits or (a == "." and _address_end(text, k - 1) >= fits)):
             strong.add(k)
     return strong, weak
 
