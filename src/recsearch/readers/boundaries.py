@@ -181,7 +181,7 @@ def _address_end(text: str, k: int) -> int:
         s = k - length
         if s < 0:
             break
-        if text[s:k] in names and (s == 0 or not text[s - 1].isalnum()):
+        if text[s:k] in names and (s == 0 or not text[s - 1].isalpha()):  # `98195USA`
             found = length
     return found
 
@@ -193,32 +193,32 @@ def _word_before(text: str, k: int) -> str:
     return text[start:k]
 
 
-def _ends_word(text: str, k: int) -> bool:
-    """The text before `k` ends a word that may end an address: two letters
-    or more (`Sciences`, `CA`, not the initial of `P.O. Box` or `M.D.`), a
-    closing bracket (`(ACTA).`) or a postal code (`02115.`)."""
-    if k == 0:
-        return False
-    word = _word_before(text, k)
-    if word:
-        return len(word) >= 3 or (len(word) == 2 and word.isupper())
-    if text[k - 1] == ")":
-        return True
-    digits = k
-    while digits > 0 and text[digits - 1].isdigit():
-        digits -= 1
-    return k - digits >= 3
+def _ends_word(text: str, k: int, before_digit: bool) -> bool:
+    """The text before the full stop at `k` may end an address: a word
+    (`Sciences`, `Va`, `CA`; before a digit not `No` as in `No.1 Road`), a
+    closing bracket (`(ACTA).`) or a postal code (`02115.`, `H3A 2B4.`); not
+    the initial of `P.O. Box` or `M.D. Anderson`."""
+    start = k
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    run = text[start:k]
+    if not run:
+        return k > 0 and text[k - 1] == ")"
+    if run.isalpha():
+        return len(run) >= 3 or (len(run) == 2 and (run.isupper() or not before_digit))
+    return len(run) >= 3
 
 
 def _seam(text: str, k: int) -> bool:
     """A visible seam between two addresses: `MadridHospital`, `Inc.)Dept`,
-    `USA.Department`, `Sciences.1st`, `02115.the Department`, but not
-    `McGowan` (too short a word before it), `P.O. Box`, `GmbH` or `(CESyMA)`."""
+    `USA.Department`, `Sciences.1st`, `02115.the Department`, `77030;Dept`,
+    but not `McGowan` (too short a word before it), `P.O. Box` or `GmbH`."""
     a, b = text[k - 1], text[k]
     if a == ".":
-        if not _ends_word(text, k - 1):
-            return False
-        return b.isupper() or b.isdigit() or b.islower()  # lower case: only `the `/`a `, see the pattern
+        # Lower case only as the pattern lets it: `the `, `a `, a label `b `.
+        return _ends_word(text, k - 1, b.isdigit())
+    if a == ";":
+        return b.isupper()
     if not b.isupper():
         return False
     if a == ")":
@@ -238,8 +238,9 @@ _BRACKETS = re.compile(r"[()\[\]]")
 @lru_cache(maxsize=512)
 def _candidates(capitals: str) -> re.Pattern:
     """Where a cut may be: before a capital, a digit, a quote or bracket, or
-    `the `/`a ` right after a full stop."""
-    return re.compile(rf"(?<=\S)(?=[{re.escape(capitals)}0-9\"“«(\['])|(?<=\.)(?=(?:the|a|an) )")
+    right after a full stop before `the `, a one-letter label (`b CSL…`) or
+    a footnote mark (`‡Department…`)."""
+    return re.compile(rf"(?<=\S)(?=[{re.escape(capitals)}0-9\"“«(\['])|(?<=\.)(?=(?:the|an|[a-z]) |[†‡§¶])")
 
 
 def _open_brackets(text: str):
@@ -282,7 +283,7 @@ def affiliation_cuts(text: str) -> tuple[set[int], set[int]]:
             continue  # `Punam.Malik@cchmc.org`
         at = text.rfind("@", token_start, k)
         if at >= 0:
-            if _DOMAIN.fullmatch(text, at, k) and (b.isupper() or b.isdigit()):
+            if _DOMAIN.fullmatch(text, at, k) and (b.isalnum() or _seam(text, k)):
                 strong.add(k)  # `…@cchmc.orgDepartment`
             continue
         if _seam(text, k):

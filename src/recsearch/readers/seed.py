@@ -305,8 +305,29 @@ def _choose_split(readings, regions, trusted: bool):
         return splits[0][:2] if splits[0] else None
     if regions[0][:1].islower():
         return splits[1][:2] if splits[1] else None
+    confirmed = [r for r in (0, 1) if _opening_recurs(regions[r], regions[0])]
+    if len(confirmed) == 1:
+        found = splits[confirmed[0]]
+        return found[:2] if found else None
     sure = [found for found in splits if found and found[2] == 0 and len(found[1]) > 1]
     return sure[0][:2] if len(sure) == 1 else None
+
+
+def _opening_recurs(region: str, text: str) -> bool:
+    """Whether the first affiliation of `region` opens another one of `text`
+    too (at a seam): authors sharing an address repeat it word for word, so
+    `1st Department of Pathology…` found again after `…Hungary.` shows that
+    `10` + `1st Department…` is a number and an address, not `101st…`."""
+    opening = region[:24]
+    if len(opening) < 24:
+        return False
+    strong, weak = boundaries.affiliation_cuts(text)
+    at = text.find(opening, 1)
+    while at >= 0:
+        if at in strong or at in weak:
+            return True
+        at = text.find(opening, at + 1)
+    return False
 
 
 def _align_in_spelling(joined: str, spelling: str, title: str) -> tuple[list[str], list[int | None], int] | None:
