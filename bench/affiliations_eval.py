@@ -164,9 +164,15 @@ def shapes(found: list[tuple[str, Record]], seed: int):
 
 def score(record: Record) -> tuple[dict, Record]:
     back = parse_seed_text(render_seed_record(record), source=record.id)
-    counts = {"true": 0, "right": 0, "wrong": 0, "whole": 0, "spurious": 0, "names off": 0}
+    counts = {"true": 0, "right": 0, "wrong": 0, "whole": 0, "spurious": 0, "names off": 0, "text lost": 0}
     if [a.name for a in back.authors] != [a.name for a in record.authors]:
         counts["names off"] = 1
+    # Every letter of the affiliations must come back, assigned or kept whole (a
+    # number read as the last author's may stay in front of the kept text).
+    written = "".join(a.affiliation for a in record.authors if a.affiliation).replace(" ", "")
+    read = ("".join(a.affiliation for a in back.authors if a.affiliation) + (back.affiliation_text or "")).replace(" ", "")
+    if read != written and not (read.endswith(written) and read[: len(read) - len(written)].isdigit()):
+        counts["text lost"] = 1
     for ours, theirs in zip(record.authors, back.authors):
         if ours.affiliation:
             counts["true"] += 1
@@ -218,15 +224,16 @@ def main() -> None:
                 continue
             true = row["true"] or 1
             out.append([key, row["records"], row["true"], f"{100 * row['right'] / true:.1f}%", row["wrong"],
-                        row["spurious"], row["whole"], row["names off"]])
+                        row["spurious"], row["whole"], row["names off"], row["text lost"]])
         return out
 
     headers = ["shape", "records", "true affiliations", "assigned right", "wrong author", "to unaffiliated",
-               "kept whole", "names off"]
+               "kept whole", "names off", "text lost"]
     body = rows(totals, SHAPES)
-    sums = {k: sum(r.get(k, 0) for r in totals.values()) for k in ("records", "true", "right", "wrong", "spurious", "whole", "names off")}
+    sums = {k: sum(r.get(k, 0) for r in totals.values())
+            for k in ("records", "true", "right", "wrong", "spurious", "whole", "names off", "text lost")}
     body.append(["all", sums["records"], sums["true"], f"{100 * sums['right'] / max(sums['true'], 1):.1f}%",
-                 sums["wrong"], sums["spurious"], sums["whole"], sums["names off"]])
+                 sums["wrong"], sums["spurious"], sums["whole"], sums["names off"], sums["text lost"]])
     table = tabulate(body, headers=headers, tablefmt="github")
     source_table = tabulate(rows(by_source, sorted(by_source)), headers=["source", *headers[1:]], tablefmt="github")
     print(table)

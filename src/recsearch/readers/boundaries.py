@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gettext
 import re
+import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
 
@@ -215,8 +216,9 @@ def _seam(text: str, k: int) -> bool:
     but not `McGowan` (too short a word before it), `P.O. Box` or `GmbH`."""
     a, b = text[k - 1], text[k]
     if a == ".":
-        # Lower case only as the pattern lets it: `the `, `a `, a label `b `.
-        return _ends_word(text, k - 1, b.isdigit())
+        if b.islower():
+            return _LOWER_OPENING.match(text, k) is not None and _ends_word(text, k - 1, False)
+        return (b.isalnum() or _footnote_mark(b)) and _ends_word(text, k - 1, b.isdigit())
     if a == ";":
         return b.isupper()
     if not b.isupper():
@@ -231,6 +233,14 @@ def _seam(text: str, k: int) -> bool:
     return False
 
 
+_LOWER_OPENING = re.compile(r"(?:the|an|[a-z]) ")  # `…and.the Division`, a label `…Australia.b CSL`
+
+
+def _footnote_mark(ch: str) -> bool:
+    """`‡`, `#`, `⊥`, `×`: marks that label an address (`…States.‡Department`)."""
+    return ch in "†‡§¶#*⊥×∞" or unicodedata.category(ch) in ("So", "Sm")
+
+
 _DOMAIN = re.compile(r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[a-z]{2,24}\.?")
 _BRACKETS = re.compile(r"[()\[\]]")
 
@@ -238,9 +248,8 @@ _BRACKETS = re.compile(r"[()\[\]]")
 @lru_cache(maxsize=512)
 def _candidates(capitals: str) -> re.Pattern:
     """Where a cut may be: before a capital, a digit, a quote or bracket, or
-    right after a full stop before `the `, a one-letter label (`b CSL…`) or
-    a footnote mark (`‡Department…`)."""
-    return re.compile(rf"(?<=\S)(?=[{re.escape(capitals)}0-9\"“«(\['])|(?<=\.)(?=(?:the|an|[a-z]) |[†‡§¶])")
+    right after a full stop (see `_seam` and the country rule)."""
+    return re.compile(rf"(?<=\S)(?=[{re.escape(capitals)}0-9\"“«(\['])|(?<=\.)(?=[^\s.,;:)\]-])")
 
 
 def _open_brackets(text: str):
@@ -283,14 +292,21 @@ def affiliation_cuts(text: str) -> tuple[set[int], set[int]]:
             continue  # `Punam.Malik@cchmc.org`
         at = text.rfind("@", token_start, k)
         if at >= 0:
-            if _DOMAIN.fullmatch(text, at, k) and (b.isalnum() or _seam(text, k)):
-                strong.add(k)  # `…@cchmc.orgDepartment`
+            # `…@cchmc.orgDepartment`, `….edu.Department`, `….cn.the Division`; but
+            # `@zeus.bwh.harvard.edu` and `@mail.163.com` go on after their full stops.
+            after_stop = a == "."
+            if _DOMAIN.fullmatch(text, at, k) and (
+                    b.isupper() or _footnote_mark(b) or (b.isdigit() and not after_stop)
+                    or (after_stop and text.startswith("the ", k))):
+                strong.add(k)
             continue
         if _seam(text, k):
             weak.add(k)
         if not a.isalpha() and a not in ".)":
             continue
-        if b.isdigit():
+        if a == "." and not b.isupper():
+            fits = 1  # `…Chile.uBiome`, `…States.⊥Department`: a country and a full stop end an address
+        elif b.isdigit():
             fits = 3  # `INSERM US009` is not `US` + `009…`
         elif b in "\"“«(['":
             fits = 1
@@ -328,6 +344,14 @@ def split_affiliations(text: str, count: int) -> list[str] | None:
     return found[0] if found else None
 
 
+def _confirmed(text: str, strong: set[int], weak: set[int], width: int = 20) -> set[int]:
+    """The weak seams after which an address opens that also opens the text
+    or follows a strong seam: authors sharing an address repeat it word for
+    word, while `Institute of Neuro|Informatics` opens no address."""
+    known = {text[k:k + width] for k in (0, *strong)}
+    return {k for k in weak if len(text) - k >= width and text[k:k + width] in known}
+
+
 def split_affiliations_weighed(text: str, count: int) -> tuple[list[str], int] | None:
     """`split_affiliations`, also saying how many weak seams (see `_seam`) it cut at."""
     if count <= 0:
@@ -335,7 +359,7 @@ def split_affiliations_weighed(text: str, count: int) -> tuple[list[str], int] |
     if count == 1:
         return ([text.strip()], 0) if text.strip() else None
     strong, weak = affiliation_cuts(text)
-    for cuts in (strong | weak, strong):
+    for cuts in (strong | weak, strong | _confirmed(text, strong, weak), strong):
         if len(cuts) == count - 1:
             bounds = [0, *sorted(cuts), len(text)]
             pieces = [text[a:b].strip() for a, b in zip(bounds, bounds[1:])]

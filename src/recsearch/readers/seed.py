@@ -23,7 +23,8 @@ _TABLE_RULE = re.compile(r"^[-|: ]*-[-|: ]*$")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
 _WORK_KEY = re.compile(r"AT (\S+) (\S+)")
 _DIGIT_LED = re.compile(r"\d+(?:st|nd|rd|th|D)\b")
-_DIGITS_MAY_OPEN = re.compile(r"\d+(?:st|nd|rd|th|D)")  # a digit-led affiliation, maybe followed by the next
+# A digit-led affiliation (`3D Lab`, `1 Discovery Oncology`), maybe followed by the next.
+_DIGITS_MAY_OPEN = re.compile(r"\d+(?:st|nd|rd|th|D| )")
 
 
 @dataclass
