@@ -12,6 +12,11 @@ PARTICLES = ["de", "da", "van der", "von", "del", "dos"]
 COUNTRIES = ["Spain", "USA", "Brazil", "Poland", "Turkey", "Czech Republic", "Germany", "Portugal", "United Kingdom",
              "Mexico", "Chile", "China", "Japan", "Russian Federation", "France", "Italy"]
 CAMEL = ["IdiPAZ", "OncoHematology", "iScience", "McGill", "DeBakey", "MacArthur"]
+# Words that look like the end or start of an address inside one (from real records).
+HARD_WORDS = ["P.O. Box", "P.R. China", "M.D. Anderson", "GmbH", "No.1", "3D", "1st", "2nd", "US", "INSERM US009",
+              "University of Georgia", "New Mexico", "(INTA)", "(CNRS)", "AstraZeneca", "NeuroTech", "and", "the",
+              "Corresponding author", "Va.", "H3A 2B4", "‡", "#", "a", "b", "USA", "UK"]
+EMAILS = ["punam.malik@cchmc.org", "Kenyon.V@upstate.edu", "a.b@mail.163.com", "x@zeus.bwh.harvard.edu"]
 
 
 def word(min_size: int = 2) -> st.SearchStrategy[str]:
@@ -71,13 +76,47 @@ def subjects(draw) -> list[str]:
 
 
 @st.composite
+def hard_affiliations(draw, look_alikes: bool = True) -> str:
+    """An affiliation that starts with a capitalised word and has a visible
+    end (a country, a word of three letters or more, an acronym, a postcode,
+    a full stop, an e-mail address), so the seam between two of them shows;
+    inside it, with `look_alikes`, things that look like an end or a start:
+    countries, digits, initials, camel-case names, e-mail addresses."""
+    head = draw(st.one_of(capitalized(3), st.just("Dept."))) + " " + draw(capitalized())
+    noise = [st.sampled_from(CAMEL), st.sampled_from(COUNTRIES), st.sampled_from(HARD_WORDS)] if look_alikes else []
+    middle = draw(st.lists(st.one_of(capitalized(), word(), st.integers(0, 99999).map(str), *noise),
+                           min_size=0, max_size=6))
+    separators = draw(st.lists(st.sampled_from([" ", ", ", ". ", "; "]), min_size=len(middle), max_size=len(middle)))
+    body = head + "".join(sep + piece for sep, piece in zip(separators, middle))
+    end = draw(st.one_of(
+        st.sampled_from(COUNTRIES), capitalized(3), word(3), st.sampled_from(["CNEA", "IL", "UCSD"]),
+        st.integers(100, 99999).map(str),
+    ))
+    end += draw(st.sampled_from(["", "."]))
+    if draw(st.booleans()):
+        end += " " + draw(st.sampled_from(EMAILS))
+    return f"{body}, {end}"
+
+
+@st.composite
+def shared_runs(draw, names: list[str], affiliation) -> list[Author]:
+    """Authors as real records have them: some without an affiliation, and
+    runs of authors sharing one (the text repeated word for word)."""
+    authors: list[Author] = []
+    for name in names:
+        kind = draw(st.sampled_from(["new", "none", "same"] if authors else ["new", "none"]))
+        if kind == "same":
+            authors.append(Author(name, authors[-1].affiliation))
+        else:
+            authors.append(Author(name, draw(affiliation) if kind == "new" else None))
+    return authors
+
+
+@st.composite
 def records(draw, affiliation=None) -> Record:
     """A record with visible affiliation ends (or given `affiliation` strategy)."""
     affiliation = affiliations() if affiliation is None else affiliation
-    authors = [
-        Author(name, draw(st.one_of(st.none(), affiliation)))
-        for name in draw(st.lists(person_names(), max_size=60 if draw(st.booleans()) else 4))
-    ]
+    authors = draw(shared_runs(draw(st.lists(person_names(), max_size=60 if draw(st.booleans()) else 4)), affiliation))
     year = draw(st.integers(1950, 2030))
     title = draw(phrase(1, 12)).capitalize()
     if draw(st.booleans()):

@@ -213,7 +213,7 @@ def _ends_word(text: str, k: int, before_digit: bool) -> bool:
 def _seam(text: str, k: int) -> bool:
     """A visible seam between two addresses: `MadridHospital`, `Inc.)Dept`,
     `USA.Department`, `Sciences.1st`, `02115.the Department`, `77030;Dept`,
-    but not `McGowan` (too short a word before it), `P.O. Box` or `GmbH`."""
+    `IL|Department`, `02115|Department`, but not `McGowan` (too short a word before it), `P.O. Box` or `GmbH`."""
     a, b = text[k - 1], text[k]
     if a == ".":
         if b.islower():
@@ -230,6 +230,18 @@ def _seam(text: str, k: int) -> bool:
             return False  # `GmbH,`: a lone capital opens no address
         word = _word_before(text, k)
         return len(word) >= 3 or word.isupper()
+    if a.isdigit():
+        # `…Boston, MA 02115|Department`: a postcode, not `3D` or `H3A`.
+        digits = k
+        while digits > 0 and text[digits - 1].isdigit():
+            digits -= 1
+        return k - digits >= 3 and text[k + 1:k + 3].isalpha() and text[k + 1:k + 3].islower()
+    if a.isupper():
+        # `…Chicago, IL|Department`, `…CNEA|Instituto`: a capitalised word of
+        # three letters or more after a whole acronym; not `UN|Sa,` or `UPR AGI|Rs`.
+        word = _word_before(text, k)
+        return (len(word) >= 2 and word.isupper() and text[k + 1:k + 3].isalpha()
+                and text[k + 1:k + 3].islower())
     return False
 
 
@@ -314,6 +326,8 @@ def affiliation_cuts(text: str) -> tuple[set[int], set[int]]:
             # `USAPrecision` cuts after USA, not after US (`A;` starts no
             # word); `USACNIO` is left alone, since `US|ACNIO` fits as well.
             fits = 1 if a.islower() or a == "." or (k + 1 < len(text) and text[k + 1].islower()) else 0
+            if not fits and k + 1 < len(text) and text[k + 1] == ".":
+                fits = 3  # `USA|S. J. Quinney…`, but not `U|S.`
         else:
             fits = 0
         if fits and (_address_end(text, k) >= fits or (a == "." and _address_end(text, k - 1) >= fits)):
@@ -344,12 +358,23 @@ def split_affiliations(text: str, count: int) -> list[str] | None:
     return found[0] if found else None
 
 
-def _confirmed(text: str, strong: set[int], weak: set[int], width: int = 20) -> set[int]:
-    """The weak seams after which an address opens that also opens the text
-    or follows a strong seam: authors sharing an address repeat it word for
-    word, while `Institute of Neuro|Informatics` opens no address."""
-    known = {text[k:k + width] for k in (0, *strong)}
-    return {k for k in weak if len(text) - k >= width and text[k:k + width] in known}
+def _confirmed(text: str, strong: set[int], width: int = 20) -> set[int]:
+    """Where an address opens that also opens the text or follows a strong
+    seam: authors sharing an address repeat it word for word. Confirms weak
+    seams (`Institute of Neuro|Informatics` opens no address) and finds
+    invisible ones (`…CNEA|Instituto de Investigaciones…`)."""
+    inside = _open_brackets(text)
+    found: set[int] = set()
+    for opening in {text[k:k + width] for k in (0, *strong)}:
+        if len(opening) < width:
+            continue
+        at = text.find(opening, 1)
+        while at >= 0:
+            before = text[at - 1]
+            if (before.isalnum() or before in ".)") and not (inside and inside(at)):
+                found.add(at)
+            at = text.find(opening, at + 1)
+    return found
 
 
 def split_affiliations_weighed(text: str, count: int) -> tuple[list[str], int] | None:
@@ -359,7 +384,8 @@ def split_affiliations_weighed(text: str, count: int) -> tuple[list[str], int] |
     if count == 1:
         return ([text.strip()], 0) if text.strip() else None
     strong, weak = affiliation_cuts(text)
-    for cuts in (strong | weak, strong | _confirmed(text, strong, weak), strong):
+    confirmed = _confirmed(text, strong)
+    for cuts in (strong | weak, strong | weak | confirmed, strong | (weak & confirmed), strong):
         if len(cuts) == count - 1:
             bounds = [0, *sorted(cuts), len(text)]
             pieces = [text[a:b].strip() for a, b in zip(bounds, bounds[1:])]
