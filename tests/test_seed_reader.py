@@ -6,7 +6,8 @@ import pytest
 
 from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID
 from recsearch.readers import RecordError, parse_seed_text, read_seed_record
-from recsearch.record import Author
+from recsearch.record import Author, Record
+from recsearch.render import render_seed_record
 
 LA_PAZ = "Hospital La Paz Institute for Health Research (IdiPAZ), Madrid, Spain"
 CNIO = "CNIO Pediatric OncoHematology Clinical Research Unit, Madrid, Spain"
@@ -111,12 +112,88 @@ def test_digits_that_may_open_an_affiliation_stay_in_kept_whole_text():
     assert back.affiliation_text == "3DAaAa"
 
 
-def test_unsplittable_affiliations_are_kept_whole_never_guessed():
+def test_affiliations_without_countries_split_after_an_acronym():
+    """`…Comahue|Grupo`, `…CONICET)|Departamento`, `…CNEA|Instituto`: the last
+    one, an acronym before a capitalised word, was once left unsplit."""
     record = fixture("002")
-    assert all(a.affiliation is None for a in record.authors)
-    assert record.affiliation_text.startswith("Instituto de Investigaciones en Biodiversidad")
-    assert "CNEAInstituto" in record.affiliation_text
-    assert any("could not be split" in w for w in record.warnings)
+    comahue = "Instituto de Investigaciones en Biodiversidad y Medio Ambiente, CONICET - Universidad Nacional del Comahue"
+    assert [a.affiliation for a in record.authors] == [
+        comahue, "Grupo de Ecología de Poblaciones de Insectos, IFAB (INTA – CONICET)",
+        "Departamento de Fisicoquímica y Control de Calidad. Complejo Tecnológico Pilcaniyeu, CNEA", comahue]
+    assert record.affiliation_text is None and record.warnings == []
+
+
+def round_trip(authors: list[Author]):
+    record = Record(id="doaj-art-" + "0" * 32, title="A study", authors=authors, date="2017-01-01", year=2017,
+                    language="English")
+    back = parse_seed_text(render_seed_record(record))
+    assert back.author_names == record.author_names
+    return back
+
+
+def test_unsplittable_affiliations_are_kept_whole_never_guessed():
+    """`…CNEA` + `INTA Bariloche…` shows no seam: one cut of two, so nothing is assigned."""
+    back = round_trip([
+        Author("Lucía B. Zamora-Nasca", "Instituto de Investigaciones en Biodiversidad, Universidad Nacional del Comahue"),
+        Author("Daniela Nassini", "Complejo Tecnológico Pilcaniyeu, CNEA"),
+        Author("Pablo A. Alvear", "INTA Bariloche, Río Negro"),
+    ])
+    assert all(a.affiliation is None for a in back.authors)
+    assert back.affiliation_text == ("Instituto de Investigaciones en Biodiversidad, Universidad Nacional del "
+                                     "ComahueComplejo Tecnológico Pilcaniyeu, CNEAINTA Bariloche, Río Negro")
+    assert any("could not be split" in w for w in back.warnings)
+
+
+def test_no_seam_inside_an_email_address():
+    """`…45229 Punam.Malik@cchmc.org.`: the full stop before `Malik` is no seam
+    (it once was, and with `and.the Division` unseen, two authors got the wrong text)."""
+    authors = [
+        Author("Chen Li", "From the Departments of Biochemistry and Molecular Biology and."),
+        Author("Marthe-Sandrine Eiymo Mwa Mpollo"),
+        Author("Caryn S Gonsalves"),
+        Author("Stanley M Tahara", "Molecular Microbiology and Immunology, Keck School of Medicine of University of "
+               "Southern California, Los Angeles, California 90089 and."),
+        Author("Punam Malik", "the Division of Experimental Hematology and Cancer Biology, Cincinnati Children's "
+               "Hospital Medical Center, Cincinnati, Ohio 45229 Punam.Malik@cchmc.org."),
+        Author("Vijay K Kalra", "From the Departments of Biochemistry and Molecular Biology and vkalra@usc.edu."),
+    ]
+    assert round_trip(authors).authors == authors
+
+
+SEMMELWEIS = "1st Department of Pathology and Experimental Cancer Research Semmelweis University, Budapest, Hungary."
+MTA = "2nd Department of Pathology, MTA-SE NAP, Brain Metastasis Research Group, Hungarian Academy of Sciences."
+
+
+def test_last_author_number_before_an_ordinal_is_read_from_a_repeated_address():
+    """`…Reiniger10` + `1st Department…`: the address recurs after `…Hungary.`,
+    so `10` is the number; `101st Department` (a split that fits the count
+    with an unseen seam) once shifted three authors' affiliations."""
+    authors = [Author(f"Author {n}", SEMMELWEIS if n % 3 else f"{SEMMELWEIS}; National Institute of Oncology, "
+                      "Budapest, Hungary.") for n in range(10)]
+    authors[8] = Author("Zoltán Szállási", f"Technical University of Denmark, Lyngby, Denmark.; {MTA}")
+    authors.append(Author("Lilla Reiniger", f"{SEMMELWEIS}; {MTA}"))
+    assert round_trip(authors).authors == authors
+
+
+@pytest.mark.parametrize("affiliations", [
+    # Initials are no seam: `P.|R. China`, `P.|O. Box`, `M.|D. Anderson`.
+    ["Department of Physics, University of Victoria, P.O. Box 1700 STN CSC, Victoria",
+     "Department of Surgery, The University of Texas M.D. Anderson Cancer Center, Houston",
+     "Department of Urology, Renji Hospital, Shanghai 200025, P.R. China."],
+    # After an e-mail address, a state abbreviation, a postcode and a footnote mark.
+    ["Unit of Surgical Oncology, University of Naples, 80131 Naples, Italy. landino.fei@tin.it",
+     "Private practice, Woodridge, Va.", "Douglas Mental Health University Institute, Verdun, QC, Canada H4H 1R3.",
+     "‡Department of Pharmacology, University of Connecticut, Farmington, Connecticut 06030"],
+    # A lone capital (`GmbH`) opens no address.
+    ["Schwind eye-tech-solutions GmbH, Kleinostheim", "Department of Ophthalmology, Goethe University, Frankfurt"],
+    # Camel case (`Neuro|Tech`) looks like a seam; the address after `…Germany`,
+    # repeated word for word, confirms the two true ones among the five.
+    ["Carl Zeiss Meditec AG, Jena, Germany", *["Institute of NeuroTech, University of Pittsburgh, Pittsburgh"] * 3],
+])
+def test_seams_that_show_and_look_alikes_that_do_not(affiliations):
+    authors = [Author(f"Author {n}", a) for n, a in enumerate(affiliations)]
+    authors.insert(1, Author("Unaffiliated Author"))
+    assert round_trip(authors).authors == authors
 
 
 def test_family_given_names_keep_their_comma():
