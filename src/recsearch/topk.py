@@ -266,6 +266,14 @@ def _scores(searcher, read: _Blocks, q: wq.Query, only: set[int] | None = None) 
         return dict.fromkeys(found if only is None else found & only, q.boost)
     if type(q) is wq.Term:
         return _word_scores(searcher, read, {q.fieldname: q.text}, {q.fieldname: 1.0}, q.boost, fielded=True, only=only)
+    if isinstance(q, wq.DisjunctionMax) and q.subqueries and not q.tiebreak:
+        # A typed year (query_years.YearOrWord): each document scores its best part.
+        found = {}
+        for part in (_scores(searcher, read, c, only) for c in q.subqueries):
+            for d, s in part.items():
+                if s > found.get(d, -1.0):
+                    found[d] = s
+        return {d: s * q.boost for d, s in found.items()} if q.boost != 1.0 else found
     if type(q) in (wq.And, wq.Or) and q.subqueries and not getattr(q, "scale", None) \
             and not getattr(q, "minmatch", 0):
         if type(q) is wq.And:
