@@ -1,10 +1,11 @@
 """Years in a query: `harel 2020 noninferior` and `year:2020-2021`.
 
 A bare whole number from FIRST_YEAR to LAST_YEAR matches the record's
-publication year or the word in the text, whichever scores more; the year
-scores as a BM25 word of its own (tf 1 in a one-word field: its IDF), so a
-common year weighs like a common word and never outweighs the rarer words
-typed with it.
+publication year or the word in the text, whichever scores more. The year
+scores as a BM25F word of a one-word field weighted YEAR_BOOST (its IDF times
+the boost): a common year weighs like a common word, and a year weighs less
+than a word of the same rarity in an abstract, so in an OR it never lifts a
+record above the ones holding the rarer words typed with it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from .errors import QueryError
 from .ranking import FieldsTerm, bm25_idf, record_count
 
 FIRST_YEAR, LAST_YEAR = 1500, 2100
+# As the author field: a cited year is often a year off (online and print
+# dates), so it counts for less than a word of the topic.
+YEAR_BOOST = 0.5
 # A bare number as people type a year: not part of a word, a field, a range or a wildcard.
 _BARE_YEAR = re.compile(r'(?<![\w:.\-/"#~^*?])(\d{4})(?![\w:.\-/"~^*?])')
 
@@ -104,7 +108,7 @@ def weigh_years(q: wq.Query, searcher) -> wq.Query:
         for child in q.subqueries:
             if isinstance(child, wq.Term) and child.fieldname == "year":
                 idf = bm25_idf(records, searcher.doc_frequency("year", child.text))
-                child = wq.Term("year", child.text, boost=child.boost * idf)
+                child = wq.Term("year", child.text, boost=child.boost * idf * YEAR_BOOST)
             parts.append(child)
         return YearOrWord(parts, boost=q.boost)
     if q.children():
