@@ -296,3 +296,13 @@ def test_an_explicit_or_scores_each_word_as_bm25f(ix, collection):
     ranked = ix.search("cells cancer", match_any=True, limit=None).hits
     assert len(explicit) > 5
     assert [(h.id, h.score) for h in explicit] == [(h.id, h.score) for h in ranked]
+
+
+def test_explain_names_the_year_a_record_matched_by(ix, collection):
+    hits = ix.search("2013", limit=None, options=SearchOptions(explain=True, snippets=True)).hits
+    assert len(hits) == 6
+    for hit in hits:
+        assert {"field": "year", "words": ["2013"], "terms": ["2013"]} in hit.matched
+        assert hit.snippet is None  # a year has no passage to show
+    reference = ix.search("nk 2025", options=SearchOptions(explain=True, snippets=True)).hits[0]
+    assert reference.snippet["field"] == "summary" and reference.matched[-1]["field"] == "year"

@@ -4,8 +4,8 @@ A bare whole number from FIRST_YEAR to LAST_YEAR matches the record's
 publication year or the word in the text, whichever scores more. The year
 scores as a BM25F word of a one-word field weighted YEAR_BOOST (its IDF times
 the boost): a common year weighs like a common word, and a year weighs less
-than a word of the same rarity in an abstract, so in an OR it never lifts a
-record above the ones holding the rarer words typed with it.
+than a word of the same rarity in an abstract, so the words typed with it
+order the records.
 """
 
 from __future__ import annotations
