@@ -22,7 +22,7 @@ from recsearch.errors import QueryError
 from recsearch.matches import field_text
 from recsearch.query import parse_query
 from recsearch.query_syntax import MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_WORD_CHARS
-from recsearch.ranking import FieldsTerm
+from recsearch.ranking import FieldsTerm, bm25_idf, record_count
 from recsearch.search import RecordIndex, SearchOptions
 
 FORMATS = ROOT / "tests" / "fixtures" / "formats"
@@ -103,15 +103,33 @@ def test_a_year_and_words_find_their_intersection(ix, collection, word, year):
     assert expected and ids(ix, f"{word} {year}") == expected
 
 
-def test_the_year_weighs_like_a_word_and_never_swamps_a_rarer_one(ix, collection):
-    # `lymphopenia` is in two records (one in a long abstract), 2013 is the year of six.
+def test_the_year_weighs_as_the_word_once_in_an_abstract_and_never_more(ix, collection):
+    searcher = ix._open_searcher()
+    records = record_count(searcher)
+    # A record of 2013 that holds no word `2013` scores the word's IDF (tf 1 in a field of
+    # length 1, weighted as an abstract): what one `2013` in an abstract of average length gives.
+    year_df = sum(1 for r in collection[1] if r.year == 2013)
+    idf = bm25_idf(records, max(year_df, searcher.doc_frequency("summary", "2013")))
     result = ix.search("lymphopenia 2013", match_any=True, limit=None)
-    with_word = ids(ix, "lymphopenia")
-    assert len(with_word) == 2
-    assert {h.id for h in result.hits[:2]} == with_word
-    # Records matched by the year alone all score the same: the year's weight.
-    year_only = [h.score for h in result.hits if h.id not in with_word]
-    assert len(year_only) == 6 and len(set(year_only)) == 1
+    year_only = [h.score for h in result.hits if h.year == 2013]
+    assert len(year_only) == year_df == 6
+    assert year_only == pytest.approx([idf] * 6, abs=1e-4)  # (hit scores are rounded)
+    # The rarer word in a title outranks every record matched by the year alone.
+    titled = [h for h in result.hits if "lymphopenia" in h.title.lower()]
+    assert titled and result.hits[0] == titled[0] and titled[0].score > 2 * idf
+
+
+def test_a_record_of_the_year_comes_before_one_that_mentions_it(ix, collection):
+    # The reference (2025) mentions 2022 in its abstract; as a year, 2022 would weigh more.
+    searcher = ix._open_searcher()
+    q = ix._prepare("2022", False, {}, searcher, [], None, set())
+    assert isinstance(q, FieldsTerm) and set(q.terms) == {"title", "summary", "author", "affil", "subject",
+                                                         "journal", "year"}
+    mention = ix.search("2022").hits[0]
+    assert mention.id == REFERENCE_ID
+    records = record_count(searcher)
+    as_year = bm25_idf(records, max(1, searcher.doc_frequency("summary", "2022")))
+    assert mention.score < as_year
 
 
 @pytest.mark.parametrize("query", ["cancer 2020", "cancer OR 2020", "2013 OR cells", "title:cells 2019",

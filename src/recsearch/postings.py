@@ -249,7 +249,7 @@ def matching_docs(searcher, q: wq.Query) -> set[int]:
         return set(q.docnums)
     if isinstance(q, wq.Every):
         return _every_docs(searcher, q.fieldname)
-    if isinstance(q, (wq.Or, wq.DisjunctionMax)) and q.subqueries:
+    if isinstance(q, wq.Or) and q.subqueries:
         return set().union(*(matching_docs(searcher, c) for c in q.subqueries))
     if isinstance(q, wq.And):
         wanted = [c for c in q.subqueries if not isinstance(c, wq.Not)]

@@ -17,7 +17,6 @@ from .facets import FACETS, KEY_FIELDS, count_facets, facet_key, facet_values, f
 from .index import build_schema
 from .postings import DocNumQuery, matching_docs
 from .query import RECORDS, HistoryRef, _records_only, bound_expansions, parse_query
-from .query_years import weigh_years
 from .ranking import RecordBM25F
 from .topk import top_hits
 from .record import Record
@@ -245,7 +244,6 @@ class RecordIndex:
         q = parse_query(text, self._ix.schema, match_any)
         q = self._resolve_history(q, searcher, seen)
         q = bound_expansions(q, searcher.reader(), notes, origins)
-        q = weigh_years(q, searcher)
         restrict = filter_query(filters or {})
         if restrict is not None:
             self._note_unknown_filter_values(filters, searcher.reader(), notes)

@@ -109,9 +109,14 @@ def _word_scores(searcher, read: _Blocks, terms: dict[str, str], boosts: dict[st
     K1 = getattr(weighting, "K1", 1.2)
     records = record_count(searcher)
     table = length_of_byte()
+    # A typed year is one word over the text fields and the year (query_years): the year
+    # field has no lengths, and FieldsTermMatcher counts it as a field of length 1.
+    flat = set()
     for fieldname in terms:
         field = searcher.schema[fieldname] if fieldname in searcher.schema else None
-        if not isinstance(field, fields.TEXT) or not field.scorable:
+        if not fielded and isinstance(field, fields.NUMERIC):
+            flat.add(fieldname)
+        elif not isinstance(field, fields.TEXT) or not field.scorable:
             raise _Unsupported
     idf = bm25_idf(records, max((searcher.doc_frequency(f, t) for f, t in terms.items()), default=0))
     scores: dict[int, float] = {}
@@ -123,6 +128,12 @@ def _word_scores(searcher, read: _Blocks, terms: dict[str, str], boosts: dict[st
         tf: dict[int, float] = {}
         for fieldname, text in terms.items():
             if (fieldname, text) not in reader:
+                continue
+            if fieldname in flat:
+                weight = boosts.get(fieldname, 1.0)
+                for doc in read.segment_ids(reader, fieldname, text):
+                    if wanted is None or doc in wanted:
+                        tf[doc] = tf.get(doc, 0.0) + weight
                 continue
             B = getattr(weighting, "_field_B", {}).get(fieldname, getattr(weighting, "B", 0.75))
             avgfl = searcher.field_length(fieldname) / records or 1
@@ -266,14 +277,6 @@ def _scores(searcher, read: _Blocks, q: wq.Query, only: set[int] | None = None) 
         return dict.fromkeys(found if only is None else found & only, q.boost)
     if type(q) is wq.Term:
         return _word_scores(searcher, read, {q.fieldname: q.text}, {q.fieldname: 1.0}, q.boost, fielded=True, only=only)
-    if isinstance(q, wq.DisjunctionMax) and q.subqueries and not q.tiebreak:
-        # A typed year (query_years.YearOrWord): each document scores its best part.
-        found = {}
-        for part in (_scores(searcher, read, c, only) for c in q.subqueries):
-            for d, s in part.items():
-                if s > found.get(d, -1.0):
-                    found[d] = s
-        return {d: s * q.boost for d, s in found.items()} if q.boost != 1.0 else found
     if type(q) in (wq.And, wq.Or) and q.subqueries and not getattr(q, "scale", None) \
             and not getattr(q, "minmatch", 0):
         if type(q) is wq.And:
