@@ -324,3 +324,10 @@ def test_explain_names_the_year_a_record_matched_by(ix, collection):
         assert hit.snippet is None  # a year has no passage to show
     reference = ix.search("nk 2025", options=SearchOptions(explain=True, snippets=True)).hits[0]
     assert reference.snippet["field"] == "summary" and reference.matched[-1]["field"] == "year"
+
+
+@pytest.mark.parametrize("query,corrected", [('"', None), ('nk "', "nk"), ('nk " ', "nk")])
+def test_a_quote_with_nothing_after_it_is_removed_not_closed(ix, query, corrected):
+    with pytest.raises(QueryError, match="unclosed quote") as refused:
+        ix.search(query)
+    assert refused.value.corrected == corrected or (corrected is None and not refused.value.corrected)

@@ -78,8 +78,9 @@ def check_brackets(text: str) -> None:
                 raise SyntaxProblem(f"'{char}' at column {at + 1} closes the '{start}' of column {start_at + 1} "
                                     f"in {text!r}", text[:at] + want + text[at + 1:])
     if quote is not None:
-        raise SyntaxProblem(f"unclosed quote: the '\"' at column {quote + 1} of {text!r} is never closed",
-                            text.rstrip() + '"')
+        # A quote with nothing after it goes; otherwise the phrase is closed at the end.
+        closed = text.rstrip() + '"' if text[quote + 1:].strip() else (text[:quote] + text[quote + 1:]).strip()
+        raise SyntaxProblem(f"unclosed quote: the '\"' at column {quote + 1} of {text!r} is never closed", closed)
     if opened:
         start, start_at = opened[-1]
         closing = "".join(_CLOSER[c] for c, _ in reversed(opened))
