@@ -11,6 +11,8 @@ import shlex
 import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID, ROOT, check_top_hits_agree
@@ -21,7 +23,7 @@ from recsearch.cli import app
 from recsearch.errors import QueryError
 from recsearch.matches import field_text
 from recsearch.query import parse_query
-from recsearch.query_syntax import MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_WORD_CHARS
+from recsearch.query_syntax import MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_WORD_CHARS, SyntaxProblem, check_syntax
 from recsearch.ranking import FieldsTerm, bm25_idf, record_count
 from recsearch.search import RecordIndex, SearchOptions
 
@@ -331,3 +333,19 @@ def test_a_quote_with_nothing_after_it_is_removed_not_closed(ix, query, correcte
     with pytest.raises(QueryError, match="unclosed quote") as refused:
         ix.search(query)
     assert refused.value.corrected == corrected or (corrected is None and not refused.value.corrected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='ab "()[]{}:', max_size=30).map(lambda t: t.replace("a:", "title:")))
+def test_following_the_corrections_always_ends_in_an_accepted_query(text):
+    known = {"title", "author", "year"}
+    for _ in range(len(text) + 2):
+        try:
+            check_syntax(text, known)
+            return
+        except SyntaxProblem as problem:
+            assert problem.corrected != text
+            if not problem.corrected or not problem.corrected.strip():
+                return  # nothing left to run: the message says so without a command
+            text = problem.corrected
+    raise AssertionError(f"corrections did not converge: {text!r}")
