@@ -14,6 +14,13 @@ FIXTURE_SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 SHARED_DATA = ROOT.parent / "shared" / "data" / "raw"
 
 
+@pytest.fixture(autouse=True)
+def unhurried_rescue(monkeypatch):
+    """Suggestions as if the machine had all the time: a loaded test machine must not cut
+    the did-you-mean step short (its limit is tested on its own)."""
+    monkeypatch.setattr("recsearch.search.RESCUE_TIME_LIMIT", 60.0)
+
+
 @pytest.fixture
 def seed_dir(tmp_path: Path) -> Path:
     """A folder holding the reference record and the fixture records."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import ROOT
+import pytest
+
+from conftest import ROOT, SHARED_DATA
 from recsearch.readers import read_seed_record
 
 
@@ -47,3 +49,17 @@ def test_fts5_benchmark_runs(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| query p50 / p95" in done.stdout and "| author lookup p50 / p95" in done.stdout
     assert "| phrase " in done.stdout and "| 150 records" in done.stdout
+
+
+def test_known_item_benchmark_skips_without_the_shared_data(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "known_item.py"), "--raw", str(tmp_path / "none"),
+                           "--no-record"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("skipped: the shared data")
+
+
+@pytest.mark.skipif(not SHARED_DATA.exists(), reason="needs ../shared/data/raw")
+def test_known_item_benchmark_runs(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "known_item.py"), "--sample", "40",
+                           "--work", str(tmp_path), "--no-record"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert '| "surname year word"' in done.stdout and "query time p50" in done.stdout

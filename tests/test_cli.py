@@ -80,7 +80,7 @@ def test_search_limit(index_dir):
 def test_bad_query_is_one_line_exit_2(index_dir, query):
     result = run("search", query, "--index", index_dir)
     if query == '"':
-        assert result.exit_code == 2 and "nothing to search for" in result.stderr
+        assert result.exit_code == 2 and "unclosed quote" in result.stderr
         return
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("recsearch: ")

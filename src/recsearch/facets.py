@@ -103,6 +103,9 @@ def parse_years(text: str) -> tuple[int | None, int | None]:
         raise QueryError(f"--year {text!r}: give a year or a range such as 2019-2023, 2019- or -2019")
     start = int(match.group(1)) if match.group(1) else None
     end = int(match.group(3)) if match.group(3) else (start if not match.group(2) else None)
+    short = next((v for v in (start, end) if v is not None and v < 1000), None)
+    if short is not None:
+        raise QueryError(f"--year {text!r}: {short} is not a year; give four digits, e.g. 2020-2021")
     if start is not None and end is not None and start > end:
         raise QueryError(f"--year {text!r}: the range is backwards")
     return start, end

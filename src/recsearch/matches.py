@@ -93,6 +93,8 @@ def matched_fields(record: Record, words: dict[str, set[str]], schema) -> list[F
             pairs.reverse()
             found.append(FieldMatch(fieldname, [w for w, _ in pairs], [t for _, t in pairs],
                                     [(s, e) for s, e, _ in spans]))
+    if record.year is not None and "year" in schema and schema["year"].to_bytes(record.year) in words.get("year", ()):
+        found.append(FieldMatch("year", [str(record.year)], [str(record.year)], []))  # a typed year
     found.sort(key=lambda m: SNIPPET_ORDER.index(m.field) if m.field in SNIPPET_ORDER else 99)
     return found
 
@@ -109,6 +111,7 @@ class Snippet:
 
 def make_snippet(record: Record, matches: list[FieldMatch], width: int = SNIPPET_CHARS) -> Snippet | None:
     """A passage of about `width` characters around the most matched words of the best field."""
+    matches = [m for m in matches if m.spans]  # (a year has no passage)
     if not matches:
         return None
     best = matches[0]

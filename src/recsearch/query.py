@@ -9,11 +9,14 @@ from itertools import islice
 from whoosh import qparser
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS
+from whoosh.collectors import TimeLimit
 from whoosh.qparser import syntax
 
 from .errors import QueryError
 from .index import DEFAULT_FIELDS, FIELD_ALIASES, FIELD_BOOSTS
 from .postings import DocSetQuery
+from .query_syntax import check_syntax
+from .query_years import YearSpanPlugin, check_year, with_years
 from .ranking import combine_fields
 
 # Words one wildcard, prefix or fuzzy term may stand for in one field. Past it
@@ -37,9 +40,14 @@ def searchable_fields(schema) -> list[str]:
     return [name for name in schema.names() if name not in hidden]
 
 
+def known_fields(schema) -> set[str]:
+    """The field names a query may use, aliases included."""
+    return set(searchable_fields(schema)) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
+
+
 def _check_fields(text: str, schema) -> None:
     """Refuse `foo:bar` for a field we do not have (Whoosh would search the text `foo:bar`)."""
-    known = set(searchable_fields(schema)) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
+    known = known_fields(schema)
     for match in _FIELD_REF.finditer(_QUOTED.sub(" ", text)):
         if match.group(1) not in known:
             raise QueryError(
@@ -56,6 +64,21 @@ def _errors(q) -> list[str]:
     return found
 
 
+def _check_years(q, schema) -> None:
+    """Refuse a year of fewer than four digits (`year:20`, `year:[20 TO 21]`): it would find nothing."""
+    if isinstance(q, wq.NumericRange) and q.fieldname == "year":
+        for value in (q.start, q.end):
+            check_year(value, f"[{'' if q.start is None else q.start} TO {'' if q.end is None else q.end}]")
+    elif isinstance(q, wq.Term) and q.fieldname == "year" and isinstance(q.text, bytes):
+        value = schema["year"].from_bytes(q.text)
+        check_year(value, str(value))
+    elif isinstance(q, (wq.Term, wq.Phrase)) and q.fieldname == "year":
+        shown = getattr(q, "text", None) or " ".join(q.words)
+        raise QueryError(f"year:{shown!r}: a year is a number such as 2020, or a range such as 2019-2023")
+    for child in q.children():
+        _check_years(child, schema)
+
+
 class DropStopWordsPlugin(qparser.Plugin):
     """Drop unfielded stop words before they fan out over the default fields.
 
@@ -68,14 +91,39 @@ class DropStopWordsPlugin(qparser.Plugin):
         return [(self.drop_stop_words, 105)]
 
     def drop_stop_words(self, parser, group):
+        # A dropped word takes one operator with it, so the operators around it
+        # keep their meaning: `cells OR the OR lymphoma` is `cells OR lymphoma`.
         kept = group.empty_copy()
+        take_next_operator = False
         for node in group:
             if isinstance(node, syntax.GroupNode):
                 kept.append(self.drop_stop_words(parser, node))
-            elif not (type(node) is syntax.WordNode and node.fieldname is None
-                      and node.text.lower() in STOP_WORDS):
+                take_next_operator = False
+            elif type(node) is syntax.WordNode and node.fieldname is None and node.text.lower() in STOP_WORDS:
+                take_next_operator = not self._drop_operator_before(kept)
+            elif isinstance(node, syntax.Whitespace):
                 kept.append(node)
+            elif take_next_operator and isinstance(node, syntax.InfixOperator):
+                take_next_operator = False
+            else:
+                kept.append(node)
+                take_next_operator = False
         return kept
+
+    @staticmethod
+    def _drop_operator_before(kept) -> bool:
+        """Remove the operators just before a dropped word (a NOT, then an infix one); True if an infix one went."""
+        def last():
+            return next((i for i in range(len(kept) - 1, -1, -1) if not isinstance(kept[i], syntax.Whitespace)), None)
+
+        at = last()
+        if at is not None and isinstance(kept[at], syntax.PrefixOperator):
+            del kept[at]
+            at = last()
+        if at is not None and isinstance(kept[at], syntax.InfixOperator):
+            del kept[at]
+            return True
+        return False
 
 
 class HistoryRef(wq.Query):
@@ -127,6 +175,15 @@ class HistoryRefPlugin(qparser.TaggingPlugin):
     priority = 0
 
 
+class FieldsGroup(syntax.GroupNode):
+    """One unfielded word spread over the default fields. Not an OrGroup: Whoosh's `OR`
+    would merge the word's fields with the next word (`cells OR lymphoma` scored as nine
+    separate terms instead of two BM25F words)."""
+
+    qclass = wq.Or
+    merging = False
+
+
 _PARSERS: dict[tuple[int, bool], tuple[object, qparser.QueryParser]] = {}
 
 
@@ -139,11 +196,14 @@ def make_parser(schema, match_any: bool = False) -> qparser.QueryParser:
         return _PARSERS[key][1]
     group = ANY_GROUP if match_any else qparser.AndGroup
     parser = qparser.MultifieldParser(DEFAULT_FIELDS, schema, fieldboosts=FIELD_BOOSTS, group=group)
+    parser.remove_plugin_class(qparser.MultifieldPlugin)
+    parser.add_plugin(qparser.MultifieldPlugin(DEFAULT_FIELDS, fieldboosts=FIELD_BOOSTS, group=FieldsGroup))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
     parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
     parser.add_plugin(DropStopWordsPlugin())
     parser.add_plugin(HistoryRefPlugin())
+    parser.add_plugin(YearSpanPlugin())
     _PARSERS[key] = (schema, parser)
     return parser
 
@@ -152,13 +212,17 @@ def parse_query(text: str, schema, match_any: bool = False) -> wq.Query:
     """Parse a user query or raise QueryError with a one-line reason."""
     if not text.strip():
         raise QueryError("empty query: give some words to search for")
+    check_syntax(text, known_fields(schema))
     _check_fields(text, schema)
     try:
         # Words become BM25F FieldsTerms before normalizing, which would flatten them together.
         q = combine_fields(make_parser(schema, match_any).parse(text, normalize=False), set(DEFAULT_FIELDS))
-        q = q.normalize()
+        q = with_years(q, schema).normalize()
+    except (QueryError, TimeLimit):
+        raise
     except Exception as exc:  # the parser's own failures, whatever their type
         raise QueryError(f"cannot parse query: {exc}") from None
+    _check_years(q, schema)
     errors = _errors(q)
     if errors:
         raise QueryError(f"bad query: {errors[0]}")
@@ -239,14 +303,24 @@ def bound_expansions(q: wq.Query, reader, notes: list[str],
 
 
 def _words_within(q: wq.FuzzyTerm, reader):
-    """The field's words within q.maxdist edits of q.text (sharing its prefix): Whoosh's
-    `terms_within`, with the edit distance (restricted Damerau-Levenshtein) computed by rapidfuzz."""
+    return words_within(reader, q.fieldname, q.text, q.maxdist, q.prefixlength)
+
+
+def words_within(reader, fieldname: str, text: str, maxdist: int, prefix: int = 1):
+    """The field's words within `maxdist` edits of `text` sharing its first `prefix` letters:
+    Whoosh's `terms_within` (restricted Damerau-Levenshtein), with the distance computed by
+    rapidfuzz and only for words of a length within `maxdist` of the word's. (Whoosh builds an
+    automaton of the word, which takes seconds for a word of a few thousand letters.)"""
     from rapidfuzz.distance import OSA
 
-    field = reader.schema[q.fieldname]
-    for btext in reader.expand_prefix(q.fieldname, q.text[:q.prefixlength]):
+    field = reader.schema[fieldname]
+    shortest, longest = len(text) - maxdist, len(text) + maxdist
+    for btext in reader.expand_prefix(fieldname, text[:prefix]):
+        # A word's length in bytes is at least its length in letters (the same in ASCII).
+        if len(btext) < shortest or (len(btext) > longest and btext.isascii()):
+            continue
         word = field.from_bytes(btext)
-        if OSA.distance(word, q.text, score_cutoff=q.maxdist) <= q.maxdist:
+        if OSA.distance(word, text, score_cutoff=maxdist) <= maxdist:
             yield word
 
 

@@ -25,6 +25,8 @@ from .store import open_index
 MAX_LIMIT = 1000
 # A search stops collecting after this long and returns what it has, saying so.
 TIME_LIMIT = 10.0
+# The did-you-mean step stops trying more suggestions after this long.
+RESCUE_TIME_LIMIT = 0.5
 # BM25F: K1 (saturation) chosen on Cranfield, confirmed on CACM (bench/relevance.py; RESULTS.md).
 WEIGHTING = RecordBM25F(B=0.75, K1=2.0)
 SORTS = ("relevance", "year", "-year", "title", "-title", "author", "-author")
@@ -202,9 +204,20 @@ class RecordIndex:
             facets = {name: [asdict(c) for c in rows] for name, rows in counted.items()}
         result = SearchResult(query=text, total=total, hits=hits, notes=notes, facets=facets, records=records)
         if options.suggest and total < FEW_HITS:
+            import time
+
             from .suggest import rescue
 
-            result.suggestions = rescue(self, searcher, text, options, total)
+            # The rescue is bounded like the search: suggestions made in time are kept.
+            deadline = time.monotonic() + RESCUE_TIME_LIMIT
+            try:
+                with time_limit(RESCUE_TIME_LIMIT):
+                    rescue(self, searcher, text, options, total, result.suggestions, deadline=deadline)
+            except TimeLimit:
+                pass
+            if time.monotonic() > deadline:
+                notes.append(f"looking for other spellings stopped after {RESCUE_TIME_LIMIT:g} s: "
+                             "there may be more suggestions")
         return result
 
     def _collect(self, searcher, q: wq.Query, limit: int | None, timed_out: bool):

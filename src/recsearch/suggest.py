@@ -19,6 +19,7 @@ from .errors import QueryError
 from .facets import describe_filters
 from .index import DEFAULT_FIELDS, FIELD_ALIASES
 from .postings import matching_docs
+from .query_years import bare_years
 
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _FIELDED = re.compile(r'([A-Za-z_]\w*):("[^"]*"?|\S+)')
@@ -64,7 +65,7 @@ def _surface(searcher, fieldname: str, term: str) -> str:
     reader, analyzer = searcher.reader(), searcher.schema[fieldname].analyzer
     seen: Counter = Counter()
     for n, docnum in enumerate(posting_ids(reader, fieldname, term)):
-        if n == 5:
+        if n == 3:
             break
         stored = reader.stored_fields(docnum)
         if "record" not in stored:
@@ -74,9 +75,35 @@ def _surface(searcher, fieldname: str, term: str) -> str:
     return seen.most_common(1)[0][0] if seen else term
 
 
-def corrections(searcher, word: str, fieldnames, limit: int = 8) -> list[str]:
-    """Words the index holds in `fieldnames` close to `word` (which it does not hold), closest first."""
+def _close_words(reader, lexicons: dict, fieldname: str, form: str, maxdist: int) -> list[str]:
+    """The field's words within `maxdist` edits of `form` sharing its first letter.
+
+    The words of a first letter are read from the lexicon once per rescue (in
+    `lexicons`): a rescue compares several forms of several words, and each
+    word read from a Whoosh lexicon costs a few microseconds. Only words of
+    about the length of `form` are compared, by rapidfuzz, so a word longer
+    than any indexed one costs no comparison at all.
+    """
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    key = (fieldname, form[:1])
+    if key not in lexicons:
+        by_length: dict[int, list[str]] = {}
+        for btext in reader.expand_prefix(fieldname, form[:1]):
+            word = btext.decode("utf-8")
+            by_length.setdefault(len(word), []).append(word)
+        lexicons[key] = by_length
+    by_length = lexicons[key]
+    near = [w for n in range(len(form) - maxdist, len(form) + maxdist + 1) for w in by_length.get(n, ())]
+    return [w for w, _, _ in process.extract(form, near, scorer=OSA.distance, score_cutoff=maxdist, limit=None)]
+
+
+def candidates(searcher, word: str, fieldnames, limit: int = 8, lexicons: dict | None = None) -> list[tuple[str, str]]:
+    """(field, indexed word) the index holds in `fieldnames` close to `word` (which it does not hold),
+    closest first."""
     reader, schema = searcher.reader(), searcher.schema
+    lexicons = {} if lexicons is None else lexicons
     ranked = {}
     for fieldname in fieldnames:
         if not _is_text(schema, fieldname):
@@ -89,7 +116,7 @@ def corrections(searcher, word: str, fieldnames, limit: int = 8) -> list[str]:
             if fieldname == fieldnames[0] and fieldname != "author" and len(term) >= 5:
                 forms += [(term[:-1], 1), (term[:-2], 1)]
             for form, maxdist in forms:
-                for candidate in reader.terms_within(fieldname, form, maxdist, prefix=1):
+                for candidate in _close_words(reader, lexicons, fieldname, form, maxdist):
                     if candidate == term:
                         continue
                     # A cut ending counts as one edit (a stem drops a suffix whole).
@@ -97,11 +124,20 @@ def corrections(searcher, word: str, fieldnames, limit: int = 8) -> list[str]:
                     rank = (distance, -reader.doc_frequency(fieldname, candidate))
                     if (fieldname, candidate) not in ranked or rank < ranked[(fieldname, candidate)]:
                         ranked[(fieldname, candidate)] = rank
-    best = sorted(ranked, key=ranked.get)[:limit]
+    return sorted(ranked, key=ranked.get)[:limit]
+
+
+def surface_word(searcher, word: str, fieldname: str, term: str) -> str:
+    """A candidate as the records write it (names are indexed as written), in the case `word` was typed."""
+    surface = _surface(searcher, fieldname, term) if fieldname != "author" else term
+    return surface if word.islower() or not word.isalpha() else surface.capitalize()
+
+
+def corrections(searcher, word: str, fieldnames, limit: int = 8) -> list[str]:
+    """Words the index holds in `fieldnames` close to `word` (which it does not hold), closest first."""
     words = []
-    for fieldname, term in best:
-        surface = _surface(searcher, fieldname, term) if fieldname != "author" else term
-        surface = surface if word.islower() or not word.isalpha() else surface.capitalize()
+    for fieldname, term in candidates(searcher, word, fieldnames, limit):
+        surface = surface_word(searcher, word, fieldname, term)
         if surface not in words:
             words.append(surface)
     return words
@@ -124,23 +160,34 @@ def _count(index, searcher, text: str, match_any: bool, filters) -> int | None:
     return len(matching_docs(searcher, q))
 
 
-def rescue(index, searcher, text: str, options, total: int) -> list[dict]:
-    """Ready-to-run searches that find more than `total` records, best kind first."""
-    reader, schema = searcher.reader(), searcher.schema
-    found = []
+def rescue(index, searcher, text: str, options, total: int, found: list[dict] | None = None,
+           deadline: float | None = None) -> list[dict]:
+    """Ready-to-run searches that find more than `total` records, best kind first.
 
-    def offer(kind: str, variant: str, match_any: bool) -> None:
-        if variant == text and match_any == options.match_any:
-            return
-        hits = _count(index, searcher, variant, match_any, options.filters)
+    Suggestions go into `found` as they are made, so a time limit cuts the rest, not them;
+    past `deadline` (time.monotonic()) no more are tried."""
+    import time
+
+    reader, schema = searcher.reader(), searcher.schema
+    found = [] if found is None else found
+
+    def late() -> bool:
+        return deadline is not None and time.monotonic() > deadline
+
+    def offer(kind: str, variant: str, match_any: bool, filters=None) -> bool:
+        filters = options.filters if filters is None else filters
+        if (variant == text and match_any == options.match_any and filters == options.filters) or late():
+            return False
+        hits = _count(index, searcher, variant, match_any, filters)
         if hits and hits > total:
             found.append({"kind": kind, "query": variant, "any": match_any, "hits": hits,
-                          "command": _command(variant, match_any, options.filters)})
+                          "command": _command(variant, match_any, filters)})
+            return True
+        return False
 
     # Each unknown word takes the closest known word with which the query finds
     # something (else the closest): `natral` after `lymphopenia` is `natural`, not `natal`.
     words = list(_words(text))
-    chosen: dict[int, str] = {}
 
     def with_choices(extra: dict[int, str]) -> str:
         out, last = [], 0
@@ -150,22 +197,36 @@ def rescue(index, searcher, text: str, options, total: int) -> list[dict]:
                 last = end
         return "".join(out) + text[last:]
 
-    unknown = {start: corrections(searcher, word, [field] if field else _CORRECT_FROM)
-               for start, end, word, field in words
-               if not _known(reader, schema, [field] if field else list(DEFAULT_FIELDS), word)}
-    for start, candidates in unknown.items():
+    # Candidates are tried as the index holds them (stems: reading records to
+    # find how they write a word costs); the chosen ones are then written out.
+    unknown: dict[int, list[tuple[str, str]]] = {}
+    typed = {start: word for start, end, word, field in words}
+    lexicons: dict = {}
+    for start, end, word, field in words:
+        if late():
+            return found
+        if not _known(reader, schema, [field] if field else list(DEFAULT_FIELDS), word):
+            unknown[start] = candidates(searcher, word, [field] if field else _CORRECT_FROM, lexicons=lexicons)
+    picked: dict[int, tuple[str, str]] = {}
+    for start, options_here in unknown.items():
         # Words not yet chosen take their closest candidate while this one is tried.
-        pending = {s: c[0] for s, c in unknown.items() if c and s not in chosen}
-        for candidate in candidates:
-            query = with_choices({**pending, **chosen, start: candidate})
+        pending = {s: c[0][1] for s, c in unknown.items() if c and s not in picked}
+        for candidate in options_here:
+            if late():
+                return found
+            query = with_choices({**pending, **{s: t for s, (_, t) in picked.items()}, start: candidate[1]})
             if _count(index, searcher, query, options.match_any, options.filters):
-                chosen[start] = candidate
+                picked[start] = candidate
                 break
         else:
-            if candidates:
-                chosen[start] = candidates[0]
+            if options_here:
+                picked[start] = options_here[0]
+    chosen = {start: surface_word(searcher, typed[start], fieldname, term)
+              for start, (fieldname, term) in picked.items()}
     if chosen:
         offer("correction", with_choices(chosen), options.match_any)
+    if total == 0 and not found and _year_rescue(with_choices(chosen), options, offer):
+        return found
     if total == 0 and not found:
         plain = words
         if len(plain) > 1 and not options.match_any:
@@ -177,3 +238,20 @@ def rescue(index, searcher, text: str, options, total: int) -> list[dict]:
                 last = end
         offer("fuzzy", "".join(fuzzy) + text[last:], options.match_any)
     return found
+
+
+def _year_rescue(text: str, options, offer) -> bool:
+    """A search that fails because of a year typed in it (`harel 2021 noninferior` for a
+    record of 2020): the other words with `--year` a year either side, else without the year."""
+    years = bare_years(text)
+    if not years or "year" in options.filters:
+        return False
+    rest = text
+    for match in reversed(years):
+        rest = rest[:match.start()] + rest[match.end():]
+    rest = " ".join(rest.split())
+    if not rest:
+        return False
+    around = [f"{int(m.group(1)) - 1}-{int(m.group(1)) + 1}" for m in years]
+    filters = {**options.filters, "year": list(dict.fromkeys(around))}
+    return offer("year", rest, options.match_any, filters) or offer("without the year", rest, options.match_any)

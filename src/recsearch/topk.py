@@ -109,9 +109,14 @@ def _word_scores(searcher, read: _Blocks, terms: dict[str, str], boosts: dict[st
     K1 = getattr(weighting, "K1", 1.2)
     records = record_count(searcher)
     table = length_of_byte()
+    # A typed year is one word over the text fields and the year (query_years): the year
+    # field has no lengths, and FieldsTermMatcher counts it as a field of length 1.
+    flat = set()
     for fieldname in terms:
         field = searcher.schema[fieldname] if fieldname in searcher.schema else None
-        if not isinstance(field, fields.TEXT) or not field.scorable:
+        if not fielded and isinstance(field, fields.NUMERIC):
+            flat.add(fieldname)
+        elif not isinstance(field, fields.TEXT) or not field.scorable:
             raise _Unsupported
     idf = bm25_idf(records, max((searcher.doc_frequency(f, t) for f, t in terms.items()), default=0))
     scores: dict[int, float] = {}
@@ -123,6 +128,12 @@ def _word_scores(searcher, read: _Blocks, terms: dict[str, str], boosts: dict[st
         tf: dict[int, float] = {}
         for fieldname, text in terms.items():
             if (fieldname, text) not in reader:
+                continue
+            if fieldname in flat:
+                weight = boosts.get(fieldname, 1.0)
+                for doc in read.segment_ids(reader, fieldname, text):
+                    if wanted is None or doc in wanted:
+                        tf[doc] = tf.get(doc, 0.0) + weight
                 continue
             B = getattr(weighting, "_field_B", {}).get(fieldname, getattr(weighting, "B", 0.75))
             avgfl = searcher.field_length(fieldname) / records or 1
