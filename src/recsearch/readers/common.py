@@ -66,11 +66,27 @@ def language_name(code: str | None) -> str | None:
     return code[:1].upper() + code[1:]
 
 
+_DOI_PREFIX = re.compile(r"^(?:(?:https?://)?(?:dx\.|www\.)?doi\.org/|doi:\s*|info:doi/)", re.I)
+
+
+def normalize_doi(doi: str | None) -> str | None:
+    """`https://doi.org/10.1038/ABC`, `doi:10.1038/abc` → `10.1038/abc`; None if not a DOI."""
+    doi = clean(doi)
+    if not doi:
+        return None
+    doi = _DOI_PREFIX.sub("", doi).strip()
+    doi = doi.split()[0] if doi else doi
+    from urllib.parse import unquote
+
+    doi = unquote(doi) if "%" in doi else doi
+    return doi.lower() if re.match(r"10\.\d{3,9}/\S", doi) else None
+
+
 def doi_url(doi: str | None) -> str | None:
     doi = clean(doi)
     if not doi:
         return None
-    doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", doi, flags=re.I)
+    doi = _DOI_PREFIX.sub("", doi)
     return f"https://doi.org/{doi}"
 
 
