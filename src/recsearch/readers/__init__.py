@@ -16,7 +16,7 @@ from .seed import parse_seed_text, read_seed_bytes, read_seed_record
 __all__ = ["FORMATS", "FileRecords", "NotARecordFile", "RecordError", "parse_seed_text", "read_file_records",
            "read_records", "read_seed_record", "sniff_format"]
 
-FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19")
+FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris")
 MAX_UNPACKED = 2 << 30  # a gzip file unpacking past 2 GiB is refused, not read into memory
 # Files named so are expected to be records: one that is not is an error, not skipped.
 RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline")
@@ -104,8 +104,15 @@ def _read_cord19(data: bytes, source: str) -> FileRecords:
     return FileRecords("cord19", *read_cord19(text, source), [warning] if warning else [])
 
 
+def _read_ris(data: bytes, source: str) -> FileRecords:
+    from .ris import read_ris
+
+    text, warning = decode_record_bytes(data, source)
+    return FileRecords("ris", *read_ris(text, source), [warning] if warning else [])
+
+
 _READERS = {"seed": _read_seed, "doaj-json": _read_doaj_json, "doaj-xml": _read_doaj_xml,
-            "pubmed": _read_pubmed, "cord19": _read_cord19}
+            "pubmed": _read_pubmed, "cord19": _read_cord19, "ris": _read_ris}
 
 
 def read_records(data: bytes, source: str, format: str = "auto") -> list[Record]:
@@ -139,6 +146,10 @@ def sniff_format(data: bytes) -> str | None:
 
     if looks_like_medline(head):
         return "pubmed"
+    from .ris import looks_like_ris
+
+    if looks_like_ris(head):
+        return "ris"
     from .cord19 import looks_like_cord19
 
     if looks_like_cord19(head):
