@@ -16,10 +16,11 @@ from .seed import parse_seed_text, read_seed_bytes, read_seed_record
 __all__ = ["FORMATS", "FileRecords", "NotARecordFile", "RecordError", "parse_seed_text", "read_file_records",
            "read_records", "read_seed_record", "sniff_format"]
 
-FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris")
+FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex")
 MAX_UNPACKED = 2 << 30  # a gzip file unpacking past 2 GiB is refused, not read into memory
 # Files named so are expected to be records: one that is not is an error, not skipped.
-RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline")
+RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline", ".ris",
+                   ".bib", ".enw", ".mrc", ".marc")
 # Lines that only a captured VuFind record page has.
 _SEED_MARKS = ("_version_ |", "Main Authors:", "Saved in:", "\nFormat: |")
 
@@ -111,8 +112,16 @@ def _read_ris(data: bytes, source: str) -> FileRecords:
     return FileRecords("ris", *read_ris(text, source), [warning] if warning else [])
 
 
+def _read_bibtex(data: bytes, source: str) -> FileRecords:
+    from .bibtex import read_bibtex
+
+    text, warning = decode_record_bytes(data, source)
+    return FileRecords("bibtex", *read_bibtex(text, source), [warning] if warning else [])
+
+
 _READERS = {"seed": _read_seed, "doaj-json": _read_doaj_json, "doaj-xml": _read_doaj_xml,
-            "pubmed": _read_pubmed, "cord19": _read_cord19, "ris": _read_ris}
+            "pubmed": _read_pubmed, "cord19": _read_cord19, "ris": _read_ris,
+            "bibtex": _read_bibtex}
 
 
 def read_records(data: bytes, source: str, format: str = "auto") -> list[Record]:
@@ -150,6 +159,10 @@ def sniff_format(data: bytes) -> str | None:
 
     if looks_like_ris(head):
         return "ris"
+    from .bibtex import looks_like_bibtex
+
+    if looks_like_bibtex(head):
+        return "bibtex"
     from .cord19 import looks_like_cord19
 
     if looks_like_cord19(head):

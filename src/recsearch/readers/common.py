@@ -67,6 +67,8 @@ def language_name(code: str | None) -> str | None:
 
 
 _DOI_PREFIX = re.compile(r"^(?:(?:https?://)?(?:dx\.|www\.)?doi\.org/|doi:\s*|info:doi/)", re.I)
+# Publishers' own resolvers: `http://doi.acm.org/10.1145/…`, `https://doi.wiley.com/10.1002/…`.
+_DOI_HOST = re.compile(r"^https?://[^/\s]*\bdoi\b[^/\s]*/(?=10\.)", re.I)
 
 
 def normalize_doi(doi: str | None) -> str | None:
@@ -74,7 +76,7 @@ def normalize_doi(doi: str | None) -> str | None:
     doi = clean(doi)
     if not doi:
         return None
-    doi = _DOI_PREFIX.sub("", doi).strip()
+    doi = _DOI_HOST.sub("", _DOI_PREFIX.sub("", doi)).strip()
     doi = doi.split()[0] if doi else doi
     from urllib.parse import unquote
 
