@@ -16,7 +16,7 @@ from .seed import parse_seed_text, read_seed_bytes, read_seed_record
 __all__ = ["FORMATS", "FileRecords", "NotARecordFile", "RecordError", "parse_seed_text", "read_file_records",
            "read_records", "read_seed_record", "sniff_format"]
 
-FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex")
+FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex", "endnote-xml")
 MAX_UNPACKED = 2 << 30  # a gzip file unpacking past 2 GiB is refused, not read into memory
 # Files named so are expected to be records: one that is not is an error, not skipped.
 RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline", ".ris",
@@ -119,9 +119,15 @@ def _read_bibtex(data: bytes, source: str) -> FileRecords:
     return FileRecords("bibtex", *read_bibtex(text, source), [warning] if warning else [])
 
 
+def _read_endnote_xml(data: bytes, source: str) -> FileRecords:
+    from .endnote_xml import read_endnote_xml
+
+    return FileRecords("endnote-xml", *read_endnote_xml(data, source))
+
+
 _READERS = {"seed": _read_seed, "doaj-json": _read_doaj_json, "doaj-xml": _read_doaj_xml,
             "pubmed": _read_pubmed, "cord19": _read_cord19, "ris": _read_ris,
-            "bibtex": _read_bibtex}
+            "bibtex": _read_bibtex, "endnote-xml": _read_endnote_xml}
 
 
 def read_records(data: bytes, source: str, format: str = "auto") -> list[Record]:
@@ -146,6 +152,8 @@ def sniff_format(data: bytes) -> str | None:
             return "pubmed"
         if root == "records":
             return "doaj-xml"
+        if root == "xml" and b"<records" in head_bytes:
+            return "endnote-xml"
     if start[:1] in "{[":
         from .doaj_json import looks_like_doaj_json
 

@@ -109,3 +109,15 @@ def given_name_first(name: str) -> str:
         family, given = name.split(",", 1)
         return f"{given.strip()} {family.strip()}".strip()
     return name.strip()
+
+
+def accession(value: str, database: str = "") -> tuple[str, str]:
+    """An accession number as (kind, value): `WOS:000…`, `ISI:000…` → `wos`, `2-s2.0-…` → `scopus`,
+    digits from PubMed/MEDLINE → `pmid`, anything else `accession`."""
+    if value.upper().startswith(("WOS:", "ISI:")):  # ISI: the older Web of Science prefix
+        return "wos", value[4:]
+    if value.startswith("2-s2.0-"):
+        return "scopus", value
+    if value.isdigit() and re.search(r"pubmed|medline|\bnlm\b", database, re.I):
+        return "pmid", value
+    return "accession", value

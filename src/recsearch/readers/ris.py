@@ -14,7 +14,7 @@ import hashlib
 import re
 
 from ..record import Author, Record
-from .common import clean, doi_url, given_name_first, iso_date, language_name, normalize_doi, unique, year_of
+from .common import accession, clean, doi_url, given_name_first, iso_date, language_name, normalize_doi, unique, year_of
 from .errors import RecordError
 
 # `TY  - JOUR`, `TY - JOUR`, `ER  -`, `SP  -` (empty): a tag, spaces, a dash.
@@ -132,7 +132,8 @@ def ris_record(block: list[list], source: str, position: int) -> Record:
         if not found and _ISBN.search(value):
             identifiers.setdefault("isbn", _ISBN.search(value).group(1))
     for value in values("AN"):
-        identifiers.setdefault(_accession_kind(value, entry), value.removeprefix("WOS:") if value.startswith("WOS:") else value)
+        database = " ".join(str(entry.get(k, "")) for k in ("name_of_database", "database_provider"))
+        identifiers.setdefault(*accession(value, database))
     pmcid = next((v for v in values("C2") if v.upper().startswith("PMC")), None)
     if pmcid:
         identifiers["pmcid"] = pmcid
@@ -210,14 +211,3 @@ def _date(values: list[str]) -> str | None:
             if found and (best is None or len(found) > len(best)):
                 best = found
     return best
-
-
-def _accession_kind(value: str, entry: dict) -> str:
-    if value.startswith("WOS:"):
-        return "wos"
-    if value.startswith("2-s2.0-"):
-        return "scopus"
-    database = " ".join(str(entry.get(k, "")) for k in ("name_of_database", "database_provider")).lower()
-    if value.isdigit() and ("pubmed" in database or "medline" in database or "nlm" in database):
-        return "pmid"
-    return "accession"
