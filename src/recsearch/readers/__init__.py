@@ -16,7 +16,7 @@ from .seed import parse_seed_text, read_seed_bytes, read_seed_record
 __all__ = ["FORMATS", "FileRecords", "NotARecordFile", "RecordError", "parse_seed_text", "read_file_records",
            "read_records", "read_seed_record", "sniff_format"]
 
-FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex", "endnote-xml")
+FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex", "endnote-xml", "marc", "marcxml")
 MAX_UNPACKED = 2 << 30  # a gzip file unpacking past 2 GiB is refused, not read into memory
 # Files named so are expected to be records: one that is not is an error, not skipped.
 RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline", ".ris",
@@ -125,9 +125,24 @@ def _read_endnote_xml(data: bytes, source: str) -> FileRecords:
     return FileRecords("endnote-xml", *read_endnote_xml(data, source))
 
 
+def _read_marc(data: bytes, source: str) -> FileRecords:
+    from .marc import read_marc
+
+    records, problems, warnings = read_marc(data, source)
+    return FileRecords("marc", records, problems, warnings)
+
+
+def _read_marcxml(data: bytes, source: str) -> FileRecords:
+    from .marcxml import read_marcxml
+
+    records, problems, warnings = read_marcxml(data, source)
+    return FileRecords("marcxml", records, problems, warnings)
+
+
 _READERS = {"seed": _read_seed, "doaj-json": _read_doaj_json, "doaj-xml": _read_doaj_xml,
             "pubmed": _read_pubmed, "cord19": _read_cord19, "ris": _read_ris,
-            "bibtex": _read_bibtex, "endnote-xml": _read_endnote_xml}
+            "bibtex": _read_bibtex, "endnote-xml": _read_endnote_xml, "marc": _read_marc,
+            "marcxml": _read_marcxml}
 
 
 def read_records(data: bytes, source: str, format: str = "auto") -> list[Record]:
@@ -140,6 +155,10 @@ def sniff_format(data: bytes) -> str | None:
     head_bytes = data[:65536]
     if head_bytes.startswith(b"\xef\xbb\xbf"):
         head_bytes = head_bytes[3:]
+    from .marc import looks_like_marc
+
+    if looks_like_marc(head_bytes):
+        return "marc"
     head = head_bytes.decode("utf-8", "replace")
     start = head.lstrip()
     # A seed page opens with its title, which may start with `[` or `<`, so
@@ -154,6 +173,10 @@ def sniff_format(data: bytes) -> str | None:
             return "doaj-xml"
         if root == "xml" and b"<records" in head_bytes:
             return "endnote-xml"
+        from .marcxml import looks_like_marcxml
+
+        if root in ("collection", "record", "searchRetrieveResponse") and looks_like_marcxml(head_bytes):
+            return "marcxml"
     if start[:1] in "{[":
         from .doaj_json import looks_like_doaj_json
 
