@@ -16,7 +16,8 @@ from .seed import parse_seed_text, read_seed_bytes, read_seed_record
 __all__ = ["FORMATS", "FileRecords", "NotARecordFile", "RecordError", "parse_seed_text", "read_file_records",
            "read_records", "read_seed_record", "sniff_format"]
 
-FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex", "endnote-xml", "marc", "marcxml")
+FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex", "endnote-xml", "marc", "marcxml", "crossref",
+           "datacite")
 MAX_UNPACKED = 2 << 30  # a gzip file unpacking past 2 GiB is refused, not read into memory
 # Files named so are expected to be records: one that is not is an error, not skipped.
 RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline", ".ris",
@@ -139,10 +140,22 @@ def _read_marcxml(data: bytes, source: str) -> FileRecords:
     return FileRecords("marcxml", records, problems, warnings)
 
 
+def _read_json_format(name: str):
+    def read(data: bytes, source: str) -> FileRecords:
+        from importlib import import_module
+
+        text, warning = decode_record_bytes(data, source)
+        module = import_module(f".{name}", __name__)
+        records, problems, *warnings = getattr(module, f"read_{name}")(text, source)
+        return FileRecords(name, records, problems, [warning] * bool(warning) + (warnings[0] if warnings else []))
+    return read
+
+
 _READERS = {"seed": _read_seed, "doaj-json": _read_doaj_json, "doaj-xml": _read_doaj_xml,
             "pubmed": _read_pubmed, "cord19": _read_cord19, "ris": _read_ris,
             "bibtex": _read_bibtex, "endnote-xml": _read_endnote_xml, "marc": _read_marc,
-            "marcxml": _read_marcxml}
+            "marcxml": _read_marcxml, "crossref": _read_json_format("crossref"),
+            "datacite": _read_json_format("datacite")}
 
 
 def read_records(data: bytes, source: str, format: str = "auto") -> list[Record]:
@@ -182,6 +195,13 @@ def sniff_format(data: bytes) -> str | None:
 
         if looks_like_doaj_json(head):
             return "doaj-json"
+        from .crossref import looks_like_crossref
+        from .datacite import looks_like_datacite
+
+        if looks_like_crossref(head):
+            return "crossref"
+        if looks_like_datacite(head):
+            return "datacite"
     from .medline import looks_like_medline
 
     if looks_like_medline(head):

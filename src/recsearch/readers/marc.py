@@ -15,17 +15,13 @@ import unicodedata
 
 from ..record import Author, Record
 from .common import clean, doi_url, given_name_first, iso_date, language_name, normalize_doi, unique, year_of
-from .errors import RecordError
+from .errors import NotBibliographic, RecordError
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ISBD_END = re.compile(r"[\s/:;,=]+$")
 # INSPIRE keeps people, institutions, journals, conferences and jobs as MARC records too (980 $a).
 _AUTHORITY_COLLECTIONS = {"hepnames", "institution", "journals", "conferences", "experiment", "job", "jobhidden"}
 _LEADER = re.compile(rb"^\d{5}[a-z ][a-z][a-z ]{2}[ a]\d{2}\d{5}")
-
-
-class NotBibliographic(RecordError):
-    """An authority or community record (a person, an institution): skipped, not failed."""
 
 
 def looks_like_marc(data: bytes) -> bool:

@@ -13,7 +13,8 @@ import xml.etree.ElementTree as ET
 
 from ..record import Record
 from .errors import RecordError
-from .marc import NotBibliographic, marc_record
+from .errors import NotBibliographic
+from .marc import marc_record
 from .xml import local_name
 
 ID_PREFIX = "marcxml-"
