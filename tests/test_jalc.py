@@ -28,7 +28,7 @@ def test_fixture_cut_before_the_closing_tag():
 def test_names_in_one_script_only_are_kept_as_they_are():
     text = """<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:dcterms="http://purl.org/dc/terms/"
     xmlns:foaf="http://xmlns.com/foaf/0.1/" xmlns:prism="http://prismstandard.org/namespaces/basic/2.0/">
-    <rdf:Description rdf:about="https://doi.org/10.1/x"><prism:doi>10.1/X</prism:doi><dcterms:title>珊瑚礁の研究</dcterms:title>
+    <rdf:Description rdf:about="https://doi.org/10.3755/galaxea.9"><prism:doi>10.3755/GALAXEA.9</prism:doi><dcterms:title>珊瑚礁の研究</dcterms:title>
     <dcterms:creator><foaf:Person><foaf:name>山田 太郎</foaf:name></foaf:Person></dcterms:creator>
     <dcterms:creator><foaf:Person><foaf:name>鈴木 花子</foaf:name></foaf:Person></dcterms:creator>
     <dcterms:date>2020-04-01</dcterms:date></rdf:Description></rdf:RDF>"""
