@@ -17,7 +17,7 @@ __all__ = ["FORMATS", "FileRecords", "NotARecordFile", "RecordError", "parse_see
            "read_records", "read_seed_record", "sniff_format"]
 
 FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex", "endnote-xml", "marc", "marcxml", "crossref",
-           "datacite", "jats", "oai", "jalc")
+           "datacite", "jats", "oai", "jalc", "mods")
 MAX_UNPACKED = 2 << 30  # a gzip file unpacking past 2 GiB is refused, not read into memory
 # Files named so are expected to be records: one that is not is an error, not skipped.
 RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline", ".ris",
@@ -170,12 +170,18 @@ def _read_jalc(data: bytes, source: str) -> FileRecords:
     return FileRecords("jalc", *read_jalc(data, source))
 
 
+def _read_mods(data: bytes, source: str) -> FileRecords:
+    from .mods import read_mods
+
+    return FileRecords("mods", *read_mods(data, source))
+
+
 _READERS = {"seed": _read_seed, "doaj-json": _read_doaj_json, "doaj-xml": _read_doaj_xml,
             "pubmed": _read_pubmed, "cord19": _read_cord19, "ris": _read_ris,
             "bibtex": _read_bibtex, "endnote-xml": _read_endnote_xml, "marc": _read_marc,
             "marcxml": _read_marcxml, "crossref": _read_json_format("crossref"),
             "datacite": _read_json_format("datacite"), "jats": _read_jats,
-            "oai": _read_oai, "jalc": _read_jalc}
+            "oai": _read_oai, "jalc": _read_jalc, "mods": _read_mods}
 
 
 def read_records(data: bytes, source: str, format: str = "auto") -> list[Record]:
@@ -215,6 +221,8 @@ def sniff_format(data: bytes) -> str | None:
 
         if looks_like_jalc(root, head_bytes):
             return "jalc"
+        if root in ("modsCollection", "mods"):
+            return "mods"
         if looks_like_oai(root, head_bytes):
             return "oai"
         from .jats import looks_like_jats
