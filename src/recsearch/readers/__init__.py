@@ -17,7 +17,7 @@ __all__ = ["FORMATS", "FileRecords", "NotARecordFile", "RecordError", "parse_see
            "read_records", "read_seed_record", "sniff_format"]
 
 FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex", "endnote-xml", "marc", "marcxml", "crossref",
-           "datacite", "jats", "oai", "jalc", "mods")
+           "datacite", "jats", "oai", "jalc", "mods", "wos")
 MAX_UNPACKED = 2 << 30  # a gzip file unpacking past 2 GiB is refused, not read into memory
 # Files named so are expected to be records: one that is not is an error, not skipped.
 RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline", ".ris",
@@ -140,7 +140,7 @@ def _read_marcxml(data: bytes, source: str) -> FileRecords:
     return FileRecords("marcxml", records, problems, warnings)
 
 
-def _read_json_format(name: str):
+def _read_json_format(name: str):  # and other text formats read by `read_<name>(text, source)`
     def read(data: bytes, source: str) -> FileRecords:
         from importlib import import_module
 
@@ -181,7 +181,7 @@ _READERS = {"seed": _read_seed, "doaj-json": _read_doaj_json, "doaj-xml": _read_
             "bibtex": _read_bibtex, "endnote-xml": _read_endnote_xml, "marc": _read_marc,
             "marcxml": _read_marcxml, "crossref": _read_json_format("crossref"),
             "datacite": _read_json_format("datacite"), "jats": _read_jats,
-            "oai": _read_oai, "jalc": _read_jalc, "mods": _read_mods}
+            "oai": _read_oai, "jalc": _read_jalc, "mods": _read_mods, "wos": _read_json_format("wos")}
 
 
 def read_records(data: bytes, source: str, format: str = "auto") -> list[Record]:
@@ -249,6 +249,10 @@ def sniff_format(data: bytes) -> str | None:
 
     if looks_like_ris(head):
         return "ris"
+    from .wos import looks_like_wos
+
+    if looks_like_wos(head):
+        return "wos"
     from .bibtex import looks_like_bibtex
 
     if looks_like_bibtex(head):
