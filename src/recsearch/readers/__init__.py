@@ -17,7 +17,7 @@ __all__ = ["FORMATS", "FileRecords", "NotARecordFile", "RecordError", "parse_see
            "read_records", "read_seed_record", "sniff_format"]
 
 FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex", "endnote-xml", "marc", "marcxml", "crossref",
-           "datacite", "jats", "oai", "jalc", "mods", "wos")
+           "datacite", "jats", "oai", "jalc", "mods", "wos", "zotero-csv")
 MAX_UNPACKED = 2 << 30  # a gzip file unpacking past 2 GiB is refused, not read into memory
 # Files named so are expected to be records: one that is not is an error, not skipped.
 RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline", ".ris",
@@ -176,12 +176,20 @@ def _read_mods(data: bytes, source: str) -> FileRecords:
     return FileRecords("mods", *read_mods(data, source))
 
 
+def _read_zotero_csv(data: bytes, source: str) -> FileRecords:
+    from .zotero_csv import read_zotero_csv
+
+    text, warning = decode_record_bytes(data, source)
+    return FileRecords("zotero-csv", *read_zotero_csv(text, source), [warning] if warning else [])
+
+
 _READERS = {"seed": _read_seed, "doaj-json": _read_doaj_json, "doaj-xml": _read_doaj_xml,
             "pubmed": _read_pubmed, "cord19": _read_cord19, "ris": _read_ris,
             "bibtex": _read_bibtex, "endnote-xml": _read_endnote_xml, "marc": _read_marc,
             "marcxml": _read_marcxml, "crossref": _read_json_format("crossref"),
             "datacite": _read_json_format("datacite"), "jats": _read_jats,
-            "oai": _read_oai, "jalc": _read_jalc, "mods": _read_mods, "wos": _read_json_format("wos")}
+            "oai": _read_oai, "jalc": _read_jalc, "mods": _read_mods, "wos": _read_json_format("wos"),
+            "zotero-csv": _read_zotero_csv}
 
 
 def read_records(data: bytes, source: str, format: str = "auto") -> list[Record]:
@@ -257,6 +265,10 @@ def sniff_format(data: bytes) -> str | None:
 
     if looks_like_bibtex(head):
         return "bibtex"
+    from .zotero_csv import looks_like_zotero_csv
+
+    if looks_like_zotero_csv(head):
+        return "zotero-csv"
     from .cord19 import looks_like_cord19
 
     if looks_like_cord19(head):
