@@ -96,3 +96,9 @@ def test_shared_crossref_and_datacite_counts():
     found = read(data, "datacite_1k_records.jsonl.gz")
     assert len(found.records) + len(found.warnings) == len(gzip.decompress(data).splitlines()) == 1000
     assert len(found.records) == 998 and all(r.doi for r in found.records)
+
+
+def test_same_doi_twice_in_one_dump_gives_two_records():
+    found = read(json.dumps(WORK) + "\n" + json.dumps(WORK) + "\n", "dump.jsonl")
+    assert [r.id for r in found.records] == ["crossref-10.1016/j.isci.2024.109744",
+                                             "crossref-10.1016/j.isci.2024.109744-2"]

@@ -213,10 +213,12 @@ def test_one_space_tags_and_missing_last_er():
 
 
 def test_bom_and_record_without_title_reported_by_position():
-    data = b"\xef\xbb\xbf" + (SCOPUS + "TY  - JOUR\nDO  - 10.1186/x\nER  - \n" + WOS).encode("utf-8")
+    stubs = "TY  - JOUR\nDO  - 10.1186/x\nER  - \nTY  - JOUR\nAU  - Doe, J\nPY  - 2020\nER  - \n"
+    data = b"\xef\xbb\xbf" + (SCOPUS + stubs + WOS).encode("utf-8")
     found = read(data)
-    assert len(found.records) == 2 and [r.position for r in found.records] == [1, 3]
-    assert found.problems == [(2, "no title (`TI`, `T1`, `CT`, `BT` or `ST`)")]
+    assert len(found.records) == 2 and [r.position for r in found.records] == [1, 4]
+    assert found.warnings == ["record 2: no title and no authors: not indexed"]
+    assert found.problems == [(3, "no title (`TI`, `T1`, `CT`, `BT` or `ST`)")]
 
 
 def test_ids_stable_and_distinct():
@@ -271,7 +273,7 @@ def test_every_shared_ris_entry_is_a_record_or_reported():
     for path in RIS_FILES:
         entries = path.read_text(encoding="utf-8-sig").count("\nTY  - ") + path.read_text(encoding="utf-8-sig").startswith("TY  - ")
         found = read(path.read_bytes(), path.name)
-        assert len(found.records) + len(found.problems) == entries, path.name
-        # Only the rispy notes-only and DOI-only samples lack a title.
-        assert len(found.problems) == {"example_multiline.ris": 3, "example_multiline_multitag.ris": 1,
+        assert len(found.records) + len(found.warnings) == entries and not found.problems, path.name
+        # Only rispy's notes-only and DOI-only samples have neither title nor authors: not indexed, said so.
+        assert len(found.warnings) == {"example_multiline.ris": 3, "example_multiline_multitag.ris": 1,
                                        "example_bom.ris": 1}.get(path.name, 0), path.name

@@ -55,7 +55,23 @@ def read_file_records(data: bytes, source: str, format: str = "auto") -> FileRec
     found = sniff_format(data) if format == "auto" else format
     if found is None:
         _unrecognised(data, source)
-    return _READERS[found](data, source)
+    result = _READERS[found](data, source)
+    if found not in _OWN_IDS:
+        number_repeats(result.records)
+    return result
+
+
+# Formats whose ids are the source's own and stay as they were (a repeat is a conflict).
+_OWN_IDS = ("seed", "doaj-json", "doaj-xml", "pubmed", "cord19")
+
+
+def number_repeats(records: list[Record]) -> None:
+    """The same id twice in one file (a dump holding a DOI twice): the later copies get `-2`, `-3`…"""
+    seen: dict[str, int] = {}
+    for record in records:
+        seen[record.id] = seen.get(record.id, 0) + 1
+        if seen[record.id] > 1:
+            record.id = f"{record.id}-{seen[record.id]}"
 
 
 def _unrecognised(data: bytes, source: str):
@@ -110,14 +126,16 @@ def _read_ris(data: bytes, source: str) -> FileRecords:
     from .ris import read_ris
 
     text, warning = decode_record_bytes(data, source)
-    return FileRecords("ris", *read_ris(text, source), [warning] if warning else [])
+    records, problems, warnings = read_ris(text, source)
+    return FileRecords("ris", records, problems, [warning] * bool(warning) + warnings)
 
 
 def _read_bibtex(data: bytes, source: str) -> FileRecords:
     from .bibtex import read_bibtex
 
     text, warning = decode_record_bytes(data, source)
-    return FileRecords("bibtex", *read_bibtex(text, source), [warning] if warning else [])
+    records, problems, warnings = read_bibtex(text, source)
+    return FileRecords("bibtex", records, problems, [warning] * bool(warning) + warnings)
 
 
 def _read_endnote_xml(data: bytes, source: str) -> FileRecords:

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from ..record import Author, Record
 from .common import clean, doi_url, iso_date, language_name, normalize_doi, unique, year_of
-from .errors import RecordError
+from .errors import NotBibliographic, RecordError
 
 _SNIFF = re.compile(r"(?mi)^[ \t]*@[ \t]*(?!string\b|comment\b|preamble\b)[a-z]+[ \t]*[{(][^,\s{}()]*[ \t]*,")
 _ISO_DATE = re.compile(r"(1[5-9]\d\d|20\d\d)(?:-(\d\d))?(?:-(\d\d))?")
@@ -54,7 +54,7 @@ def decode_latex(value: str | None) -> str | None:
     return clean(unicodedata.normalize("NFC", text))
 
 
-def read_bibtex(text: str, source: str) -> tuple[list[Record], list[tuple[int, str]]]:
+def read_bibtex(text: str, source: str) -> tuple[list[Record], list[tuple[int, str]], list[str]]:
     import bibtexparser
     from bibtexparser import model
     from bibtexparser.middlewares import ResolveStringReferencesMiddleware
@@ -67,7 +67,7 @@ def read_bibtex(text: str, source: str) -> tuple[list[Record], list[tuple[int, s
     except Exception as exc:  # the splitter raises on input it cannot cut into blocks
         raise RecordError(source, f"unreadable BibTeX: {str(exc)[:80]}") from None
     macros = {k.lower(): _value(v.value, {}) for k, v in library.strings_dict.items() if isinstance(v.value, str)}
-    records, problems, seen, position = [], [], {}, 0
+    records, problems, warnings, position = [], [], [], 0
     for block in library.blocks:
         entry = block if isinstance(block, model.Entry) else getattr(block, "ignore_error_block", None)
         if isinstance(block, model.ParsingFailedBlock) and not isinstance(entry, model.Entry):
@@ -79,16 +79,16 @@ def read_bibtex(text: str, source: str) -> tuple[list[Record], list[tuple[int, s
         position += 1
         try:
             record = bibtex_record(entry, source, position, macros)
+        except NotBibliographic as exc:
+            warnings.append(f"entry {position}: {exc.problem}")
+            continue
         except RecordError as exc:
             problems.append((position, exc.problem))
             continue
-        seen[record.id] = seen.get(record.id, 0) + 1
-        if seen[record.id] > 1:
-            record.id += f"-{seen[record.id]}"
         records.append(record)
-    if not records and not problems:
+    if not records and not problems and not warnings:
         raise RecordError(source, "no BibTeX entries (`@article{key,` …) found")
-    return records, problems
+    return records, problems, warnings
 
 
 def bibtex_record(entry, source: str, position: int, macros: dict[str, str] | None = None) -> Record:
@@ -99,9 +99,11 @@ def bibtex_record(entry, source: str, position: int, macros: dict[str, str] | No
 
     kind = entry.entry_type.lower()
     title = get("title") or (get("booktitle", "maintitle") if kind in _VOLUMES else None)
+    authors = _names(fields.get("author")) or _names(fields.get("editor"))
+    if not title and not authors:
+        raise NotBibliographic(source, f"entry {entry.key!r} has no title and no authors: not indexed")
     if not title:
         raise RecordError(source, f"entry {entry.key!r}: no title")
-    authors = _names(fields.get("author")) or _names(fields.get("editor"))
     container = next((v for v in map(get, _CONTAINERS) if v and v != title), None)
     date = _date(fields)
     dois = [d for d in (normalize_doi(decode_latex(fields.get(n))) for n in ("doi", "url")) if d]

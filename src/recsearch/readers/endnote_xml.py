@@ -31,7 +31,7 @@ def read_endnote_xml(data: bytes, source: str) -> tuple[list[Record], list[tuple
     root = parse_xml(data, source)
     if not is_endnote_xml(root):
         raise RecordError(source, "not EndNote XML: expected <xml> holding <records>")
-    records, problems, seen = [], [], {}
+    records, problems = [], []
     elements = [r for group in root if local_name(group.tag) == "records" for r in group if local_name(r.tag) == "record"]
     for position, element in enumerate(elements, 1):
         try:
@@ -39,9 +39,6 @@ def read_endnote_xml(data: bytes, source: str) -> tuple[list[Record], list[tuple
         except RecordError as exc:
             problems.append((position, exc.problem))
             continue
-        seen[record.id] = seen.get(record.id, 0) + 1
-        if seen[record.id] > 1:
-            record.id += f"-{seen[record.id]}"
         records.append(record)
     if not records and not problems:
         raise RecordError(source, "EndNote XML without any <record>")

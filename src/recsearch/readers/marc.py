@@ -33,7 +33,7 @@ def read_marc(data: bytes, source: str) -> tuple[list[Record], list[tuple[int, s
     import pymarc
 
     logging.getLogger("pymarc").addHandler(logging.NullHandler())
-    records, problems, warnings, seen = [], [], [], {}
+    records, problems, warnings = [], [], []
     chunks = [c.strip(b"\r\n ") for c in data.split(b"\x1d")]
     chunks = [c for c in chunks if c]
     if not chunks:
@@ -54,9 +54,6 @@ def read_marc(data: bytes, source: str) -> tuple[list[Record], list[tuple[int, s
         except RecordError as exc:
             problems.append((position, exc.problem))
             continue
-        seen[record.id] = seen.get(record.id, 0) + 1
-        if seen[record.id] > 1:
-            record.id += f"-{seen[record.id]}"
         records.append(record)
     return records, problems, warnings
 

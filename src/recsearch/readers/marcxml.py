@@ -35,7 +35,7 @@ def read_marcxml(data: bytes, source: str) -> tuple[list[Record], list[tuple[int
         elements, broken = _fragments(data, source, exc)
     except LookupError as exc:
         raise RecordError(source, f"invalid XML: {str(exc)[:80]}") from None
-    records, problems, warnings, seen = [], list(broken), [], {}
+    records, problems, warnings = [], list(broken), []
     positions = [p for p, _ in broken]
     position = 0
     for element in elements:
@@ -50,9 +50,6 @@ def read_marcxml(data: bytes, source: str) -> tuple[list[Record], list[tuple[int
         except RecordError as exc:
             problems.append((position, exc.problem))
             continue
-        seen[record.id] = seen.get(record.id, 0) + 1
-        if seen[record.id] > 1:
-            record.id += f"-{seen[record.id]}"
         records.append(record)
     if not records and not problems and not warnings:
         raise RecordError(source, "MARCXML without any <record> holding MARC fields")

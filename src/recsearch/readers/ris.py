@@ -15,7 +15,7 @@ import re
 
 from ..record import Author, Record
 from .common import accession, clean, doi_url, given_name_first, iso_date, language_name, normalize_doi, unique, year_of
-from .errors import RecordError
+from .errors import NotBibliographic, RecordError
 
 # `TY  - JOUR`, `TY - JOUR`, `ER  -`, `SP  -` (empty): a tag, spaces, a dash.
 _TAG_LINE = re.compile(r"^([A-Z][A-Z0-9])[ \t]{1,3}-(?:[ \t](.*))?[ \t]*$")
@@ -37,22 +37,21 @@ def looks_like_ris(text: str) -> bool:
     return bool(match) and any(_TAG_LINE.match(line) for line in text[match.end():].splitlines()[1:20])
 
 
-def read_ris(text: str, source: str) -> tuple[list[Record], list[tuple[int, str]]]:
-    records, problems, seen = [], [], {}
+def read_ris(text: str, source: str) -> tuple[list[Record], list[tuple[int, str]], list[str]]:
+    records, problems, warnings = [], [], []
     for position, block in enumerate(ris_blocks(text), 1):
         try:
             record = ris_record(block, source, position)
+        except NotBibliographic as exc:
+            warnings.append(f"record {position}: {exc.problem}")
+            continue
         except RecordError as exc:
             problems.append((position, exc.problem))
             continue
-        # The same entry twice in one file: both kept, told apart by their order.
-        seen[record.id] = seen.get(record.id, 0) + 1
-        if seen[record.id] > 1:
-            record.id += f"-{seen[record.id]}"
         records.append(record)
-    if not records and not problems:
+    if not records and not problems and not warnings:
         raise RecordError(source, "no RIS records (`TY  - ` lines) found")
-    return records, problems
+    return records, problems, warnings
 
 
 def ris_blocks(text: str):
@@ -118,9 +117,12 @@ def ris_record(block: list[list], source: str, position: int) -> Record:
 
     kind = (first("TY") or "GEN").upper()
     title = first("TI", "T1", "CT") or (first("BT") if kind in ("BOOK", "EBOOK") else None) or first("ST", "BT")
+    authors, addresses = _authors(block)
+    if not title and not authors:
+        # rispy's and EndNote's test stubs, a DOI alone: nothing to find a work by.
+        raise NotBibliographic(source, "no title and no authors: not indexed")
     if not title:
         raise RecordError(source, "no title (`TI`, `T1`, `CT`, `BT` or `ST`)")
-    authors, addresses = _authors(block)
     container = first("JF", "JO", "T2", "JA", "J2", "J1", "BT") if kind not in ("BOOK", "EBOOK") else first("T3", "T2")
     date_text = first("PY", "Y1", "DA")
     date = _date(values("DA", "PY", "Y1"))

@@ -26,16 +26,13 @@ def looks_like_wos(text: str) -> bool:
 
 
 def read_wos(text: str, source: str) -> tuple[list[Record], list[tuple[int, str]]]:
-    records, problems, seen = [], [], {}
+    records, problems = [], []
     for position, fields in enumerate(_blocks(text), 1):
         try:
             record = wos_record(fields, source, position)
         except RecordError as exc:
             problems.append((position, exc.problem))
             continue
-        seen[record.id] = seen.get(record.id, 0) + 1
-        if seen[record.id] > 1:
-            record.id += f"-{seen[record.id]}"
         records.append(record)
     if not records and not problems:
         raise RecordError(source, "no Web of Science records (`PT` … `ER`) found")
