@@ -55,7 +55,11 @@ def read_file_records(data: bytes, source: str, format: str = "auto") -> FileRec
     found = sniff_format(data) if format == "auto" else format
     if found is None:
         _unrecognised(data, source)
-    result = _READERS[found](data, source)
+    try:
+        result = _READERS[found](data, source)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        # A reader meeting a shape it did not foresee: the file is reported, never a traceback.
+        raise RecordError(source, f"unreadable as {found} ({type(exc).__name__}: {str(exc)[:80]})") from None
     if found not in _OWN_IDS:
         number_repeats(result.records)
     return result

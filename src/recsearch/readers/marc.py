@@ -54,6 +54,9 @@ def read_marc(data: bytes, source: str) -> tuple[list[Record], list[tuple[int, s
         except RecordError as exc:
             problems.append((position, exc.problem))
             continue
+        except (ValueError, TypeError, AttributeError, IndexError) as exc:  # a field in a shape MARC does not allow
+            problems.append((position, f"unreadable MARC record ({type(exc).__name__}: {str(exc)[:60]})"))
+            continue
         records.append(record)
     return records, problems, warnings
 
@@ -63,11 +66,13 @@ def _decode(chunk: bytes, pymarc):
         raise RecordError("", f"not a MARC record: the leader is {chunk[:24].decode('latin-1')!r}")
     utf8 = chunk[9:10] == b"a"
     try:
-        return pymarc.Record(data=chunk, to_unicode=True, force_utf8=False, utf8_handling="strict"), None
+        # hide_utf8_warnings: pymarc would write every unknown MARC-8 byte to stderr.
+        return pymarc.Record(data=chunk, to_unicode=True, force_utf8=False, utf8_handling="strict",
+                             hide_utf8_warnings=True), None
     except UnicodeDecodeError:
         if utf8:
             try:  # a leader saying UTF-8 over MARC-8 bytes is a common cataloguing slip
-                return pymarc.Record(data=chunk[:9] + b" " + chunk[10:], to_unicode=True), \
+                return pymarc.Record(data=chunk[:9] + b" " + chunk[10:], to_unicode=True, hide_utf8_warnings=True), \
                     "the leader says UTF-8 but the bytes are not: read as MARC-8"
             except Exception:
                 pass
@@ -84,7 +89,7 @@ def _by_terminators(chunk: bytes, utf8: bool, pymarc):
         if utf8:
             return raw.decode("utf-8", "replace")
         try:
-            return marc8_to_unicode(raw)
+            return marc8_to_unicode(raw, hide_utf8_warnings=True)
         except Exception:
             return raw.decode("latin-1")
 

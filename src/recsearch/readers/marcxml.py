@@ -50,6 +50,9 @@ def read_marcxml(data: bytes, source: str) -> tuple[list[Record], list[tuple[int
         except RecordError as exc:
             problems.append((position, exc.problem))
             continue
+        except (ValueError, TypeError, AttributeError, IndexError) as exc:  # a field in a shape MARC does not allow
+            problems.append((position, f"unreadable MARC record ({type(exc).__name__}: {str(exc)[:60]})"))
+            continue
         records.append(record)
     if not records and not problems and not warnings:
         raise RecordError(source, "MARCXML without any <record> holding MARC fields")
