@@ -42,7 +42,8 @@ def index_command(
     format: Annotated[Optional[str], typer.Option(
         "--format", metavar="FORMAT",
         help="Reader to use: auto (tell by content), seed, doaj-json, doaj-xml, pubmed (XML or MEDLINE text), "
-             "cord19. Default: the reader of the last run, else auto.")] = None,
+             "cord19, ris, bibtex, endnote-xml, marc, marcxml, crossref, datacite, jats, oai, jalc, mods, wos, "
+             "zotero-csv. Default: the reader of the last run, else auto.")] = None,
 ) -> None:
     """Bring the index up to date with the record files.
 

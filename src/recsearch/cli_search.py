@@ -369,7 +369,7 @@ def show_command(
     out.append(f"{'Id':<11}{record.id}")
     for label, value in (
         ("Journal", record.journal), ("Publisher", record.publisher), ("Date", record.date),
-        ("ISSN", ", ".join(record.issns)), ("Language", record.language), ("URL", record.url),
+        ("ISSN", ", ".join(record.issns)), ("Language", record.language), ("DOI", record.doi), ("URL", record.url),
         ("Subjects", "; ".join(record.subjects)), ("Source", f"{record.source}, record {record.position}" if record.position else record.source),
     ):
         if value:

@@ -32,6 +32,9 @@ def _flat(text: str | None) -> str:
 
 
 def doi_of(record: Record) -> str | None:
+    """The record's DOI, else one its URL resolves."""
+    if record.doi:
+        return record.doi
     match = _DOI.match(record.url or "")
     return match.group(1) if match else None
 

@@ -42,6 +42,7 @@ def build_schema() -> fields.Schema:
         journal=fields.TEXT(analyzer=text),
         publisher=fields.TEXT(analyzer=text),
         issn=fields.KEYWORD(lowercase=True, scorable=False),
+        doi=fields.KEYWORD(lowercase=True, scorable=False),
         year=fields.NUMERIC(int, stored=True, sortable=True),
         date=fields.ID(),
         language=fields.TEXT(analyzer=names),
@@ -85,6 +86,7 @@ def record_document(record: Record) -> dict:
         "publisher": record.publisher or "",
         # `issn:25890042` finds `2589-0042` too.
         "issn": " ".join(i for issn in record.issns for i in {issn, issn.replace("-", "")}),
+        "doi": record.doi or "",
         "date": record.date or "",
         "language": record.language or "",
         "url": record.url or "",

@@ -29,6 +29,10 @@ class Record:
     year: int | None = None
     language: str | None = None
     url: str | None = None
+    # Lower case, no resolver prefix (`10.1038/nature12373`).
+    doi: str | None = None
+    # Other identifiers the source gives, by kind: `pmid`, `pmcid`, `isbn`, `arxiv`, `accession`...
+    identifiers: dict[str, str] = field(default_factory=dict)
     source: str | None = None
     # Which record of its source file this is (1-based), for files holding many.
     position: int | None = None
@@ -55,6 +59,7 @@ class Record:
         data = asdict(self)
         data.pop("warnings")
         data["authors"] = [{"name": a.name, "affiliation": a.affiliation} for a in self.authors]
+        data["identifiers"] = dict(self.identifiers)
         return data
 
     @classmethod

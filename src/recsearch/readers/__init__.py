@@ -16,10 +16,12 @@ from .seed import parse_seed_text, read_seed_bytes, read_seed_record
 __all__ = ["FORMATS", "FileRecords", "NotARecordFile", "RecordError", "parse_seed_text", "read_file_records",
            "read_records", "read_seed_record", "sniff_format"]
 
-FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19")
+FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex", "endnote-xml", "marc", "marcxml", "crossref",
+           "datacite", "jats", "oai", "jalc", "mods", "wos", "zotero-csv")
 MAX_UNPACKED = 2 << 30  # a gzip file unpacking past 2 GiB is refused, not read into memory
 # Files named so are expected to be records: one that is not is an error, not skipped.
-RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline")
+RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline", ".ris",
+                   ".bib", ".enw", ".mrc", ".marc")
 # Lines that only a captured VuFind record page has.
 _SEED_MARKS = ("_version_ |", "Main Authors:", "Saved in:", "\nFormat: |")
 
@@ -53,7 +55,27 @@ def read_file_records(data: bytes, source: str, format: str = "auto") -> FileRec
     found = sniff_format(data) if format == "auto" else format
     if found is None:
         _unrecognised(data, source)
-    return _READERS[found](data, source)
+    try:
+        result = _READERS[found](data, source)
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        # A reader meeting a shape it did not foresee: the file is reported, never a traceback.
+        raise RecordError(source, f"unreadable as {found} ({type(exc).__name__}: {str(exc)[:80]})") from None
+    if found not in _OWN_IDS:
+        number_repeats(result.records)
+    return result
+
+
+# Formats whose ids are the source's own and stay as they were (a repeat is a conflict).
+_OWN_IDS = ("seed", "doaj-json", "doaj-xml", "pubmed", "cord19")
+
+
+def number_repeats(records: list[Record]) -> None:
+    """The same id twice in one file (a dump holding a DOI twice): the later copies get `-2`, `-3`…"""
+    seen: dict[str, int] = {}
+    for record in records:
+        seen[record.id] = seen.get(record.id, 0) + 1
+        if seen[record.id] > 1:
+            record.id = f"{record.id}-{seen[record.id]}"
 
 
 def _unrecognised(data: bytes, source: str):
@@ -104,8 +126,92 @@ def _read_cord19(data: bytes, source: str) -> FileRecords:
     return FileRecords("cord19", *read_cord19(text, source), [warning] if warning else [])
 
 
+def _read_ris(data: bytes, source: str) -> FileRecords:
+    from .ris import read_ris
+
+    text, warning = decode_record_bytes(data, source)
+    records, problems, warnings = read_ris(text, source)
+    return FileRecords("ris", records, problems, [warning] * bool(warning) + warnings)
+
+
+def _read_bibtex(data: bytes, source: str) -> FileRecords:
+    from .bibtex import read_bibtex
+
+    text, warning = decode_record_bytes(data, source)
+    records, problems, warnings = read_bibtex(text, source)
+    return FileRecords("bibtex", records, problems, [warning] * bool(warning) + warnings)
+
+
+def _read_endnote_xml(data: bytes, source: str) -> FileRecords:
+    from .endnote_xml import read_endnote_xml
+
+    return FileRecords("endnote-xml", *read_endnote_xml(data, source))
+
+
+def _read_marc(data: bytes, source: str) -> FileRecords:
+    from .marc import read_marc
+
+    records, problems, warnings = read_marc(data, source)
+    return FileRecords("marc", records, problems, warnings)
+
+
+def _read_marcxml(data: bytes, source: str) -> FileRecords:
+    from .marcxml import read_marcxml
+
+    records, problems, warnings = read_marcxml(data, source)
+    return FileRecords("marcxml", records, problems, warnings)
+
+
+def _read_json_format(name: str):  # and other text formats read by `read_<name>(text, source)`
+    def read(data: bytes, source: str) -> FileRecords:
+        from importlib import import_module
+
+        text, warning = decode_record_bytes(data, source)
+        module = import_module(f".{name}", __name__)
+        records, problems, *warnings = getattr(module, f"read_{name}")(text, source)
+        return FileRecords(name, records, problems, [warning] * bool(warning) + (warnings[0] if warnings else []))
+    return read
+
+
+def _read_jats(data: bytes, source: str) -> FileRecords:
+    from .jats import read_jats
+
+    return FileRecords("jats", *read_jats(data, source))
+
+
+def _read_oai(data: bytes, source: str) -> FileRecords:
+    from .oai import read_oai
+
+    records, problems, warnings = read_oai(data, source)
+    return FileRecords("oai", records, problems, warnings)
+
+
+def _read_jalc(data: bytes, source: str) -> FileRecords:
+    from .jalc import read_jalc
+
+    return FileRecords("jalc", *read_jalc(data, source))
+
+
+def _read_mods(data: bytes, source: str) -> FileRecords:
+    from .mods import read_mods
+
+    return FileRecords("mods", *read_mods(data, source))
+
+
+def _read_zotero_csv(data: bytes, source: str) -> FileRecords:
+    from .zotero_csv import read_zotero_csv
+
+    text, warning = decode_record_bytes(data, source)
+    return FileRecords("zotero-csv", *read_zotero_csv(text, source), [warning] if warning else [])
+
+
 _READERS = {"seed": _read_seed, "doaj-json": _read_doaj_json, "doaj-xml": _read_doaj_xml,
-            "pubmed": _read_pubmed, "cord19": _read_cord19}
+            "pubmed": _read_pubmed, "cord19": _read_cord19, "ris": _read_ris,
+            "bibtex": _read_bibtex, "endnote-xml": _read_endnote_xml, "marc": _read_marc,
+            "marcxml": _read_marcxml, "crossref": _read_json_format("crossref"),
+            "datacite": _read_json_format("datacite"), "jats": _read_jats,
+            "oai": _read_oai, "jalc": _read_jalc, "mods": _read_mods, "wos": _read_json_format("wos"),
+            "zotero-csv": _read_zotero_csv}
 
 
 def read_records(data: bytes, source: str, format: str = "auto") -> list[Record]:
@@ -118,6 +224,10 @@ def sniff_format(data: bytes) -> str | None:
     head_bytes = data[:65536]
     if head_bytes.startswith(b"\xef\xbb\xbf"):
         head_bytes = head_bytes[3:]
+    from .marc import looks_like_marc
+
+    if looks_like_marc(head_bytes):
+        return "marc"
     head = head_bytes.decode("utf-8", "replace")
     start = head.lstrip()
     # A seed page opens with its title, which may start with `[` or `<`, so
@@ -130,15 +240,57 @@ def sniff_format(data: bytes) -> str | None:
             return "pubmed"
         if root == "records":
             return "doaj-xml"
+        if root == "xml" and b"<records" in head_bytes:
+            return "endnote-xml"
+        from .marcxml import looks_like_marcxml
+
+        if root in ("collection", "record", "searchRetrieveResponse", "OAI-PMH") and looks_like_marcxml(head_bytes):
+            return "marcxml"
+        from .jalc import looks_like_jalc
+        from .oai import looks_like_oai
+
+        if looks_like_jalc(root, head_bytes):
+            return "jalc"
+        if root in ("modsCollection", "mods"):
+            return "mods"
+        if looks_like_oai(root, head_bytes):
+            return "oai"
+        from .jats import looks_like_jats
+
+        if root in ("article", "articles", "pmc-articleset") and looks_like_jats(head_bytes):
+            return "jats"
     if start[:1] in "{[":
         from .doaj_json import looks_like_doaj_json
 
         if looks_like_doaj_json(head):
             return "doaj-json"
+        from .crossref import looks_like_crossref
+        from .datacite import looks_like_datacite
+
+        if looks_like_crossref(head):
+            return "crossref"
+        if looks_like_datacite(head):
+            return "datacite"
     from .medline import looks_like_medline
 
     if looks_like_medline(head):
         return "pubmed"
+    from .ris import looks_like_ris
+
+    if looks_like_ris(head):
+        return "ris"
+    from .wos import looks_like_wos
+
+    if looks_like_wos(head):
+        return "wos"
+    from .bibtex import looks_like_bibtex
+
+    if looks_like_bibtex(head):
+        return "bibtex"
+    from .zotero_csv import looks_like_zotero_csv
+
+    if looks_like_zotero_csv(head):
+        return "zotero-csv"
     from .cord19 import looks_like_cord19
 
     if looks_like_cord19(head):

@@ -66,11 +66,29 @@ def language_name(code: str | None) -> str | None:
     return code[:1].upper() + code[1:]
 
 
+_DOI_PREFIX = re.compile(r"^(?:(?:https?://)?(?:dx\.|www\.)?doi\.org/|doi:\s*|info:doi/)", re.I)
+# Publishers' own resolvers: `http://doi.acm.org/10.1145/…`, `https://doi.wiley.com/10.1002/…`.
+_DOI_HOST = re.compile(r"^https?://[^/\s]*\bdoi\b[^/\s]*/(?=10\.)", re.I)
+
+
+def normalize_doi(doi: str | None) -> str | None:
+    """`https://doi.org/10.1038/ABC`, `doi:10.1038/abc` → `10.1038/abc`; None if not a DOI."""
+    doi = clean(doi)
+    if not doi:
+        return None
+    doi = _DOI_HOST.sub("", _DOI_PREFIX.sub("", doi)).strip()
+    doi = doi.split()[0] if doi else doi
+    from urllib.parse import unquote
+
+    doi = unquote(doi) if "%" in doi else doi
+    return doi.lower() if re.match(r"10\.\d{3,9}/\S", doi) else None
+
+
 def doi_url(doi: str | None) -> str | None:
     doi = clean(doi)
     if not doi:
         return None
-    doi = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:)", "", doi, flags=re.I)
+    doi = _DOI_PREFIX.sub("", doi)
     return f"https://doi.org/{doi}"
 
 
@@ -91,3 +109,15 @@ def given_name_first(name: str) -> str:
         family, given = name.split(",", 1)
         return f"{given.strip()} {family.strip()}".strip()
     return name.strip()
+
+
+def accession(value: str, database: str = "") -> tuple[str, str]:
+    """An accession number as (kind, value): `WOS:000…`, `ISI:000…` → `wos`, `2-s2.0-…` → `scopus`,
+    digits from PubMed/MEDLINE → `pmid`, anything else `accession`."""
+    if value.upper().startswith(("WOS:", "ISI:")):  # ISI: the older Web of Science prefix
+        return "wos", value[4:]
+    if value.startswith("2-s2.0-"):
+        return "scopus", value
+    if value.isdigit() and re.search(r"pubmed|medline|\bnlm\b", database, re.I):
+        return "pmid", value
+    return "accession", value

@@ -9,7 +9,7 @@ import csv
 import io
 
 from ..record import Author, Record
-from .common import clean, given_name_first, doi_url, unique, year_of
+from .common import clean, given_name_first, doi_url, normalize_doi, unique, year_of
 from .errors import RecordError
 
 ID_PREFIX = "cord-"
@@ -59,6 +59,9 @@ def cord19_record(row: dict, source: str, position: int) -> Record:
         date=date,
         year=year_of(date),
         url=clean(urls[0]) or doi_url(row.get("doi")),
+        doi=normalize_doi(row.get("doi")),
+        identifiers={k: v for k, v in (("cord_uid", uid), ("pmid", clean(row.get("pubmed_id"))),
+                                       ("pmcid", clean(row.get("pmcid")))) if v},
         source=source,
         position=position,
     )

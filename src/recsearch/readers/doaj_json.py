@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from ..record import Author, Record
-from .common import clean, doi_url, iso_date, language_name, unique, year_of
+from .common import clean, doi_url, normalize_doi, iso_date, language_name, unique, year_of
 from .errors import RecordError
 
 ID_PREFIX = "doaj-art-"  # as VuFind keys DOAJ articles, so the same article keeps one id
@@ -107,6 +107,8 @@ def doaj_article_record(item, source: str, position: int) -> Record:
         year=year_of(date),
         language=language_name(_text(_first(languages))),
         url=clean(fulltext) or doi_url(doi),
+        doi=normalize_doi(doi),
+        identifiers={"doaj": article_id.removeprefix(ID_PREFIX)},
         source=source,
         position=position,
     )

@@ -11,7 +11,7 @@ import hashlib
 import xml.etree.ElementTree as ET
 
 from ..record import Author, Record
-from .common import clean, doi_url, language_name, unique, year_of
+from .common import clean, doi_url, normalize_doi, language_name, unique, year_of
 from .errors import RecordError
 from .xml import local_name, parse_xml, text_of
 
@@ -78,6 +78,7 @@ def doaj_xml_record(element: ET.Element, source: str, position: int) -> Record:
         year=year_of(date),
         language=language_name(first("language")),
         url=first("fullTextUrl") or doi_url(doi),
+        doi=normalize_doi(doi),
         source=source,
         position=position,
     )

@@ -14,6 +14,10 @@ class RecordError(RecsearchError):
         self.problem = problem
 
 
+class NotBibliographic(RecordError):
+    """A record that describes no work (a person, an institution, an empty DOI): skipped, not failed."""
+
+
 def decode_record_bytes(data: bytes, source: str) -> tuple[str, str | None]:
     """Decode a record file as UTF-8, falling back to Windows-1252 with a warning.
 

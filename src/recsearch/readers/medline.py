@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ..record import Author, Record
-from .common import clean, given_name_first, doi_url, language_name, unique, year_of
+from .common import clean, given_name_first, doi_url, normalize_doi, language_name, unique, year_of
 from .errors import RecordError
 from .pubmed import ID_PREFIX
 
@@ -97,6 +97,8 @@ def medline_record(fields: list[tuple[str, str]], source: str, position: int) ->
         year=year_of(date),
         language=language_name(first("LA")),
         url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid.isdigit() else doi_url(doi),
+        doi=normalize_doi(doi),
+        identifiers={"pmid": pmid, **({"pmcid": first("PMC")} if first("PMC") else {})},
         source=source,
         position=position,
         affiliation_text="; ".join(unique(early_affiliations)) or None,

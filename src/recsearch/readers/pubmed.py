@@ -11,7 +11,7 @@ import io
 import xml.etree.ElementTree as ET
 
 from ..record import Author, Record
-from .common import clean, doi_url, iso_date, language_name, unique, year_of
+from .common import clean, doi_url, normalize_doi, iso_date, language_name, unique, year_of
 from .errors import RecordError
 from .xml import local_name, text_of
 
@@ -86,9 +86,8 @@ def pubmed_record(element: ET.Element, source: str, position: int) -> Record:
         date = date or clean(text_of(_child(pub_date, "MedlineDate")))
     doi = next((clean(text_of(e)) for e in article.iter() if local_name(e.tag) == "ELocationID"
                 and e.get("EIdType") == "doi"), None)
-    if doi is None:
-        doi = next((clean(text_of(e)) for e in element.iter() if local_name(e.tag) == "ArticleId"
-                    and e.get("IdType") == "doi"), None)
+    if doi is None:  # the article's own ids, not those of the references it cites
+        doi = next((clean(text_of(e)) for e in _article_ids(element) if e.get("IdType") == "doi"), None)
     subjects = [text_of(_child(h, "DescriptorName")) for h in _children(_child(citation, "MeshHeadingList"), "MeshHeading")]
     subjects += [text_of(k) for klist in _children(citation, "KeywordList") for k in _children(klist, "Keyword")]
     issns = [text_of(e) for e in _children(journal, "ISSN")]
@@ -105,9 +104,25 @@ def pubmed_record(element: ET.Element, source: str, position: int) -> Record:
         year=year_of(date),
         language=language_name(text_of(_child(article, "Language"))),
         url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid.isdigit() else doi_url(doi),
+        doi=normalize_doi(doi),
+        identifiers=_identifiers(element, pmid),
         source=source,
         position=position,
     )
+
+
+def _identifiers(element: ET.Element, pmid: str) -> dict[str, str]:
+    """PMID, PMC and the other `ArticleId`s of an article (DOI kept apart)."""
+    found = {"pmid": pmid}
+    for e in _article_ids(element):
+        kind = (e.get("IdType") or "").lower()
+        if kind not in ("doi", "pubmed", "") and clean(text_of(e)):
+            found.setdefault({"pmc": "pmcid"}.get(kind, kind), clean(text_of(e)))
+    return found
+
+
+def _article_ids(element: ET.Element) -> list[ET.Element]:
+    return _children(_child(_child(element, "PubmedData"), "ArticleIdList"), "ArticleId")
 
 
 def _book_record(element: ET.Element, source: str, position: int) -> Record:
@@ -138,6 +153,8 @@ def _book_record(element: ET.Element, source: str, position: int) -> Record:
         year=year_of(date),
         language=language_name(text_of(_child(document, "Language"))),
         url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/",
+        doi=normalize_doi(next((text_of(e) for e in _article_ids(element) if e.get("IdType") == "doi"), None)),
+        identifiers=_identifiers(element, pmid),
         source=source,
         position=position,
     )
