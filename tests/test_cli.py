@@ -61,7 +61,7 @@ def test_search_table(index_dir):
 
 
 def test_search_json_keys(index_dir):
-    result = run("search", 'author:"perez martinez"', "--json", "--index", index_dir)
+    result = run("search", 'author:"perez martinez"', "--json", "--history", "--index", index_dir)
     data = json.loads(result.stdout)
     # The keys of the first release stay; later ones are only added (history: its line number).
     assert set(data) == {"query", "total", "hits", "history"}
