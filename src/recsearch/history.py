@@ -82,7 +82,10 @@ class History:
         for entry in self.entries():
             if entry.number == number:
                 return entry
-        raise QueryError(f"#{number} is not in the search history (`recsearch history` lists it)")
+        import shlex
+
+        listing = f"recsearch history --index {shlex.quote(str(self.path.parent.absolute()))}"
+        raise QueryError(f"#{number} is not in the search history (`{listing}` lists it)")
 
     def append(self, query: str, hits: int, records: int, match_any: bool = False,
                filters: dict[str, list[str]] | None = None) -> HistoryEntry:

@@ -37,6 +37,8 @@ class ProgressLine:
     def files(self, done: int, total: int) -> None:
         with self._lock:
             self.done, self.total = done, total
+        if done == total:  # the ticker may not come round before the next stage
+            self.draw()
 
     def text(self) -> str:
         """The line as it shows now."""

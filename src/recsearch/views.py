@@ -28,7 +28,7 @@ def hit_table(hits, width: int | None, ids: bool = False) -> str:
     caps = {3: PIPE_CAPS["title"], 4: PIPE_CAPS["journal"]}
     # Authors and journal give up room first, the title last; with --ids the
     # journal, then the author, make way for the id before the title goes under 20.
-    return fit_table(rows, headers, width, shrink={2: 12, 4: 10, 3: 20}, drop=(4, 2), caps=caps,
+    return fit_table(rows, headers, width, shrink={2: 16, 4: 10, 3: 20}, drop=(4, 2), caps=caps,
                      tablefmt="simple")
 
 
