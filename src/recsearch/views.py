@@ -80,9 +80,7 @@ def hit_blocks(hits, width: int | None, snippets: bool, explain: bool, bold: boo
     for n, hit in enumerate(hits, 1):
         year = f" ({hit.year})" if hit.year else ""
         out += wrap(f"{clip(hit.title, PIPE_CAPS['title'])}{year}", fit, indent, f"{n:>2}. ")
-        byline = " · ".join(v for v in (names_cell(hit.authors, PIPE_CAPS["author"]),
-                                        clip(hit.journal, PIPE_CAPS["journal"]), hit.id) if v)
-        out += wrap(byline, fit, indent + "  ", indent)
+        out += wrap(_byline(hit, fit - len(indent)), fit, indent + "  ", indent)
         if snippets and hit.snippet:
             s = hit.snippet
             text = render_snippet(Snippet(s["field"], s["text"], [tuple(h) for h in s["highlights"]]), bold)
@@ -99,6 +97,18 @@ def hit_blocks(hits, width: int | None, snippets: bool, explain: bool, bold: boo
             out += wrap(text, fit, indent + "  ", f"{indent}matched: ")
         out.append("")
     return "\n".join(out).rstrip()
+
+
+def _byline(hit, room: int) -> str:
+    """Authors · journal · id on one line of `room`: the journal, then the authors, are clipped, never the id."""
+    author, journal = names_cell(hit.authors, PIPE_CAPS["author"]), clip(hit.journal, PIPE_CAPS["journal"])
+    over = len(" · ".join(v for v in (author, journal, hit.id) if v)) - room
+    if over > 0 and journal:
+        journal = clip(journal, max(len(journal) - over, 10))
+        over = len(" · ".join(v for v in (author, journal, hit.id) if v)) - room
+    if over > 0 and author:
+        author = names_cell(hit.authors, max(len(author) - over, 12))
+    return " · ".join(v for v in (author, journal, hit.id) if v)
 
 
 def facet_text(facets: dict, width: int | None) -> str:
