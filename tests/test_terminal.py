@@ -277,6 +277,15 @@ def test_plurals_and_absolute_paths_in_messages(index_copy, tmp_path, monkeypatc
     assert str(tmp_path / "index") in missing.stderr
     bad = run("search", "#7", "--index", index_copy)
     assert f"recsearch history --index {index_copy.absolute()}" in bad.stderr
+    # From a folder with no index, the hint names the folder it looked in.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    nowhere = run("search", "lymphoma")
+    assert nowhere.exit_code == 1
+    assert f"build one with `recsearch index FOLDER --index {elsewhere / 'index'}`" in nowhere.stderr
+    refused = run("history", "--clear", "--index", index_copy)
+    assert f"run recsearch history --clear --yes --index {index_copy.absolute()}" in refused.stderr
 
 
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data/raw is not here")

@@ -153,7 +153,14 @@ def _print_report(report, index_dir, json_out: bool, verbose: bool) -> None:
     if report.warnings and not verbose:
         n = len(report.warnings)
         line += f" ({n} file{'s' * (n != 1)} read with warnings: --verbose)"
-    typer.echo(line)
+    typer.echo(_fitted(line))
+
+
+def _fitted(line: str) -> str:
+    """A long line wrapped to the terminal, indented under itself (whole in a pipe)."""
+    from .terminal import terminal_width, wrap
+
+    return "\n".join(wrap(line, terminal_width(), "  "))
 
 
 def _watch(sources, index_dir, interval: float, json_out: bool, verbose: bool) -> None:
@@ -235,7 +242,7 @@ def check_command(
                    f"{'s' * (report.segments != 1)}, {report.files} source file{'s' * (report.files != 1)} as indexed")
     else:
         for problem in report.problems:
-            typer.echo(f"{problem.what}: {problem.detail}")
+            typer.echo(_fitted(f"{problem.what}: {problem.detail}"))
         fixes = list(dict.fromkeys(p.fix for p in report.problems))
         # Rebuilding also covers what an update would fix.
         fix = "recsearch index --rebuild" if "recsearch index --rebuild" in fixes else fixes[0]

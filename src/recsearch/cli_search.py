@@ -246,7 +246,8 @@ def _clear_history(history, index_dir: Path, yes: bool) -> None:
     searches = f"{n} search{'es' * (n != 1)}"
     if n and not yes:
         if not sys.stdin.isatty():
-            _fail(f"history --clear would forget {searches}: add --yes to confirm (nothing is asked in a pipe)")
+            _fail(f"history --clear would forget {searches}; nothing is asked in a pipe: to confirm, run "
+                  f"{command_hint('recsearch history --clear --yes', index_dir)}")
         if not typer.confirm(f"Forget {searches} of {history.path}?", default=False, err=True):
             _fail("the history is kept")
     history.clear()
