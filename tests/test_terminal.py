@@ -154,6 +154,16 @@ def test_version_and_completion():
     assert result.exit_code == 0 and result.stdout.strip() == f"recsearch {__version__}"
     help_text = run("--help").stdout
     assert "--install-completion" in help_text and "--show-completion" in help_text
+    # What the installed bash completion asks the program for.
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, _RECSEARCH_COMPLETE="complete_bash", COMP_WORDS="recsearch search --fac",
+               COMP_CWORD="2")
+    done = subprocess.run([sys.executable, "-c", "import sys; sys.argv[0] = 'recsearch'\n"
+                           "from recsearch.cli import main; main()"], env=env, capture_output=True, text=True)
+    assert done.stdout.split() == ["--facet", "--facet-limit"]
 
 
 def test_index_before_the_command_name(long_index, tmp_path):

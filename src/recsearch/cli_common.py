@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import shlex
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -50,6 +51,16 @@ def command_hint(command: str, index_dir: Path) -> str:
 
 
 def _say(message: str) -> None:
+    """A message on stderr, each long line wrapped to the terminal (whole in a pipe)."""
+    from .terminal import terminal_width, wrap
+
+    width = terminal_width(sys.stderr)
+    if width is not None:
+        lines = []
+        for line in message.split("\n"):
+            indent = " " * (len(line) - len(line.lstrip(" ")))
+            lines += [line] if len(line) <= width else wrap(line.lstrip(" "), width, indent + "  ", indent)
+        message = "\n".join(lines)
     typer.echo(message, err=True)
 
 

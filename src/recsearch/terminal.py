@@ -45,7 +45,9 @@ def use_color(stream=None) -> bool:
 
 def clip(text: str | None, width: int) -> str:
     """`text` cut to `width` characters, the cut marked with an ellipsis."""
-    text = " ".join((text or "").split()) if text and ("\n" in text or "\t" in text) else (text or "")
+    text = text or ""
+    if "\n" in text or "\t" in text:  # one cell, one line
+        text = " ".join(text.split())
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 

@@ -137,7 +137,7 @@ def history_table(entries, width: int | None) -> str:
         rows.append([f"#{e.number}", e.query, " ".join(options), e.hits,
                      e.at.replace("T", " ").replace("+00:00", "Z")])
     return fit_table(rows, ["#", "Query", "Options", "Hits", "Run (UTC)"], width, shrink={2: 8, 1: 16},
-                     tablefmt="simple")
+                     caps={1: PIPE_CAPS["text"], 2: PIPE_CAPS["value"]}, tablefmt="simple")
 
 
 def people_text(matches, width: int | None, records: bool, explain: bool) -> str:
