@@ -61,7 +61,7 @@ def test_search_table(index_dir):
 
 
 def test_search_json_keys(index_dir):
-    result = run("search", 'author:"perez martinez"', "--json", "--index", index_dir)
+    result = run("search", 'author:"perez martinez"', "--json", "--history", "--index", index_dir)
     data = json.loads(result.stdout)
     # The keys of the first release stay; later ones are only added (history: its line number).
     assert set(data) == {"query", "total", "hits", "history"}
@@ -125,7 +125,8 @@ def test_no_index_is_a_clear_error(tmp_path):
     result = subprocess.run([sys.executable, "-m", "recsearch.cli", "search", "x", "--index", str(tmp_path / "none")],
                             capture_output=True, text=True)
     assert result.returncode == 1
-    assert result.stderr.strip() == f"recsearch: no index at {tmp_path / 'none'}: build one with `recsearch index`"
+    where = tmp_path / "none"
+    assert result.stderr.strip() == f"recsearch: no index at {where}: build one with `recsearch index FOLDER --index {where}`"
 
 
 def test_console_script_end_to_end(tmp_path):

@@ -271,7 +271,7 @@ def test_history_numbers_searches_and_combines_them(history_index):
     lymphoma, spanish, asthma = (search_ids(root, q, *extra) for q, *extra in
                                  (("lymphoma",), ("study", "--language", "Spanish"), ("asthma",)))
     for args in (["lymphoma"], ["study", "--language", "Spanish"], ["asthma"]):
-        assert run("search", *args, "--index", root).exit_code == 0
+        assert run("search", *args, "--history", "--index", root).exit_code == 0
     listed = run("history", "--json", "--index", root)
     entries = json.loads(listed.stdout)["history"]
     assert [e["number"] for e in entries] == [1, 2, 3]
@@ -282,7 +282,7 @@ def test_history_numbers_searches_and_combines_them(history_index):
     assert search_ids(root, "#2 NOT #1") == spanish - lymphoma
     assert search_ids(root, "(#1 OR #3) AND #2") == (lymphoma | asthma) & spanish
     # A line that itself names earlier lines.
-    assert run("search", "#1 OR #3", "--index", root).exit_code == 0
+    assert run("search", "#1 OR #3", "--history", "--index", root).exit_code == 0
     assert search_ids(root, "#4 AND NOT #3") == lymphoma
     # With words and filters.
     assert search_ids(root, "#2 cohort", "--year", "2010-") <= spanish
@@ -294,8 +294,8 @@ def test_history_reference_to_a_missing_line_is_exit_2(history_index):
 
 
 def test_history_export_writes_the_strategy(history_index, tmp_path):
-    run("search", "lymphoma", "--year", "2000-2010", "--index", history_index)
-    run("search", "#1 AND asthma", "--index", history_index)
+    run("search", "lymphoma", "--year", "2000-2010", "--history", "--index", history_index)
+    run("search", "#1 AND asthma", "--history", "--index", history_index)
     out = tmp_path / "strategy.txt"
     result = run("history", "--export", out, "--index", history_index)
     assert result.exit_code == 0
@@ -303,8 +303,8 @@ def test_history_export_writes_the_strategy(history_index, tmp_path):
     assert "Records in the index now: 122" in text
     assert "#1  lymphoma   [filters: --year 2000-2010]" in text
     assert "#2  #1 AND asthma" in text
-    assert text.count("hits, run ") == 2
-    assert run("history", "--clear", "--index", history_index).exit_code == 0
+    assert text.count(", run ") == 2
+    assert run("history", "--clear", "--yes", "--index", history_index).exit_code == 0
     assert json.loads(run("history", "--json", "--index", history_index).stdout) == {"history": []}
 
 

@@ -23,7 +23,8 @@ from .index import build_schema, name_document, record_document
 from .manifest import FORMAT_VERSION, Manifest, ManifestDraft
 from .sources import DEFAULT_SOURCE, display_path, file_sha256, read_source, walk_sources
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int], None]  # files read so far, files to read
+Stage = Callable[[str], None]  # "scanning", "reading", "writing": what the run does now
 
 
 @dataclass
@@ -63,6 +64,7 @@ def update_index(
     progress: Progress | None = None,
     lock_timeout: float = 5.0,
     format: str | None = None,
+    stage: Stage | None = None,
 ) -> BuildReport:
     """Update (or with `rebuild`, rebuild) the index at `root` from `sources`.
 
@@ -87,7 +89,7 @@ def update_index(
             format = format or (old.format if old else "auto")
             if old is not None:
                 try:
-                    _sync(ix, gen, old, report, progress, format)
+                    _sync(ix, gen, old, report, progress, format, stage)
                 except sqlite3.DatabaseError as exc:
                     if isinstance(exc, sqlite3.OperationalError):  # e.g. the disk is full: not the manifest's fault
                         raise
@@ -100,7 +102,7 @@ def update_index(
                 gen = store.create_generation(root)
                 try:
                     ix = store.DurableFileStorage(str(gen), supports_mmap=False).create_index(build_schema())
-                    _sync(ix, gen, None, report, progress, format)
+                    _sync(ix, gen, None, report, progress, format, stage)
                     store.make_current(root, gen)
                 except BaseException:
                     shutil.rmtree(gen, ignore_errors=True)
@@ -194,14 +196,18 @@ def _plan(draft: ManifestDraft, report: BuildReport, same_reader: bool) -> bool:
     return bool(to_read or gone)
 
 
-def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Progress | None, format: str) -> None:
+def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Progress | None, format: str,
+          stage: Stage | None = None) -> None:
+    stage = stage or (lambda name: None)
     same_reader = old is not None and format == old.format
     draft = ManifestDraft(gen / store.MANIFEST_DRAFT, old and store.manifest_path(gen, ix.latest_generation()))
     before = None
     writer = None
     try:
+        stage("scanning")
         dirty = _plan(draft, report, same_reader)
         total = draft.reread_count
+        stage("reading")
         before = ix.searcher() if old is not None and old.file_count else None
         names = _AuthorNames(before, draft)
         for done, (path, size, mtime_ns) in enumerate(draft.to_read(), 1):
@@ -239,6 +245,8 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
             if progress:
                 progress(done, total)
 
+        # Removing, then the writers' sorting, segment writing and merging at the commit.
+        stage("writing")
         for record_id in draft.removed():
             if writer is None:
                 writer = writers.open_writer(ix, 0)

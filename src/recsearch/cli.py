@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -15,7 +16,8 @@ from .errors import RecsearchError
 app = typer.Typer(
     name="recsearch",
     help="Fast, offline, accent-blind search over library catalogue records.",
-    add_completion=False,
+    # --install-completion / --show-completion; typer's completion code is imported anyway.
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     # Plain help text: docstrings wrap as prose, and brackets are not taken for markup.
@@ -23,7 +25,43 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+from . import cli_common, terminal  # noqa: E402
 from .cli_common import IndexDir, JsonFlag, _fail, _print_json, _reports_errors, _say  # noqa: E402
+
+
+class Color(str, Enum):
+    never = "never"
+    auto = "auto"
+    always = "always"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"recsearch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def global_options(
+    index_dir: Annotated[Optional[Path], typer.Option(
+        "--index", "-i", help="Index directory for the command (env RECSEARCH_INDEX), default ./index; "
+                              "also accepted after the command name.")] = None,
+    color: Annotated[Color, typer.Option(
+        "--color", help="Bold matched words: auto (on a terminal, unless NO_COLOR is set), never or always.")]
+        = Color.auto,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress, notes or hints on stderr (errors still show).")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Fast, offline, accent-blind search over library catalogue records.
+
+    Global options go before the command: recsearch -q --color never search lymphoma."""
+    # Set on every run: one process may run several commands (the tests do).
+    terminal.color_choice = color.value
+    cli_common.quiet = quiet
 
 
 @app.command("index")
@@ -71,22 +109,15 @@ def index_command(
 def _run_update(paths, index_dir, rebuild, json_out, verbose, format=None):
     from .build import update_index
 
-    bar = None
+    from .progress import ProgressLine
 
-    def progress(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = typer.progressbar(length=total, label="Indexing", file=sys.stderr)
-            bar.__enter__()
-        bar.update(1)
-
-    show_progress = sys.stderr.isatty() and not json_out
+    line = ProgressLine(sys.stderr) if sys.stderr.isatty() and not json_out and not cli_common.quiet else None
     try:
-        report = update_index(paths, index_dir, rebuild=rebuild, progress=progress if show_progress else None,
-                              format=format)
+        report = update_index(paths, index_dir, rebuild=rebuild, progress=line and line.files, format=format,
+                              stage=line and line.stage)
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        if line is not None:
+            line.close()
     _print_report(report, index_dir, json_out, verbose)
     return report
 
@@ -123,7 +154,14 @@ def _print_report(report, index_dir, json_out: bool, verbose: bool) -> None:
     if report.warnings and not verbose:
         n = len(report.warnings)
         line += f" ({n} file{'s' * (n != 1)} read with warnings: --verbose)"
-    typer.echo(line)
+    typer.echo(_fitted(line))
+
+
+def _fitted(line: str) -> str:
+    """A long line wrapped to the terminal, indented under itself (whole in a pipe)."""
+    from .terminal import terminal_width, wrap
+
+    return "\n".join(wrap(line, terminal_width(), "  "))
 
 
 def _watch(sources, index_dir, interval: float, json_out: bool, verbose: bool) -> None:
@@ -178,8 +216,10 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
         problems = f"; {len(last.get('failed', []))} failed, {len(last.get('conflicts', []))} conflicts"
         kind = "rebuild" if last.get("rebuilt") else "update"
         rows.append(("Last run", f"{last.get('finished_at', '?')} ({kind}): {what}{problems}"))
-    for label, value in rows:
-        typer.echo(f"{label + ':':<18}{value}")
+    from .terminal import terminal_width
+    from .views import labelled_lines
+
+    typer.echo(labelled_lines(rows, terminal_width()))
 
 
 @app.command("check")
@@ -203,7 +243,7 @@ def check_command(
                    f"{'s' * (report.segments != 1)}, {report.files} source file{'s' * (report.files != 1)} as indexed")
     else:
         for problem in report.problems:
-            typer.echo(f"{problem.what}: {problem.detail}")
+            typer.echo(_fitted(f"{problem.what}: {problem.detail}"))
         fixes = list(dict.fromkeys(p.fix for p in report.problems))
         # Rebuilding also covers what an update would fix.
         fix = "recsearch index --rebuild" if "recsearch index --rebuild" in fixes else fixes[0]

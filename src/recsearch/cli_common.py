@@ -1,9 +1,12 @@
-"""What every command shares: the index option, JSON output, one-line errors."""
+"""What every command shares: the index option, JSON output, quiet notes, one-line errors."""
 
 from __future__ import annotations
 
 import functools
 import json
+import os
+import shlex
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,14 +14,53 @@ import typer
 
 from .errors import RecsearchError
 
+quiet = False  # set by `recsearch -q`: notes and hints on stderr are left out, errors are not
+
+
+def _index_before_command(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:
+    """`recsearch --index DIR search ...` as well as `recsearch search ... --index DIR`.
+
+    The one after the command name wins; either beats RECSEARCH_INDEX.
+    """
+    before = ctx.parent.params.get("index_dir") if ctx.parent is not None else None
+    # By name: typer vendors click (0.28) or uses it (0.19), so the enum's module varies.
+    if before is not None and getattr(ctx.get_parameter_source(param.name), "name", "") != "COMMANDLINE":
+        return Path(before)
+    return value
+
+
 IndexDir = Annotated[
     Path,
-    typer.Option("--index", "-i", envvar="RECSEARCH_INDEX", help="Index directory (env RECSEARCH_INDEX)."),
+    typer.Option("--index", "-i", envvar="RECSEARCH_INDEX", callback=_index_before_command,
+                 help="Index directory (env RECSEARCH_INDEX), default ./index; also accepted before the command."),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 
 
+def inform(message: str) -> None:
+    """A message on stderr that `-q` leaves out."""
+    if not quiet:
+        _say(message)
+
+
+def command_hint(command: str, index_dir: Path) -> str:
+    """`command` as it runs from any folder: with the index as an absolute path."""
+    if os.environ.get("RECSEARCH_INDEX") and Path(os.environ["RECSEARCH_INDEX"]) == Path(index_dir):
+        return command  # the environment names the index wherever it is run
+    return f"{command} --index {shlex.quote(str(Path(index_dir).absolute()))}"
+
+
 def _say(message: str) -> None:
+    """A message on stderr, each long line wrapped to the terminal (whole in a pipe)."""
+    from .terminal import terminal_width, wrap
+
+    width = terminal_width(sys.stderr)
+    if width is not None:
+        lines = []
+        for line in message.split("\n"):
+            indent = " " * (len(line) - len(line.lstrip(" ")))
+            lines += [line] if len(line) <= width else wrap(line.lstrip(" "), width, indent + "  ", indent)
+        message = "\n".join(lines)
     typer.echo(message, err=True)
 
 

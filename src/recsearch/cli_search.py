@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import shlex
-import shutil
 import sys
-import textwrap
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from .cli_common import IndexDir, JsonFlag, _fail, _print_json, _reports_errors, _say
+from .cli_common import IndexDir, JsonFlag, _fail, _print_json, _reports_errors, _say, command_hint, inform
+from . import views
+from .terminal import terminal_width, use_color
 
 # Joined to the `recsearch` app by cli.py.
 commands = typer.Typer()
@@ -24,17 +23,6 @@ OutputFile = Annotated[Optional[Path], typer.Option(
 ListOption = Optional[list[str]]
 
 
-def _first_author(names: list[str]) -> str:
-    if not names:
-        return ""
-    return names[0] + (f" +{len(names) - 1}" if len(names) > 1 else "")
-
-
-def _clip(text: str | None, width: int) -> str:
-    text = text or ""
-    return text if len(text) <= width else text[: max(width - 1, 1)] + "…"
-
-
 def _write(text: str, output: Path | None, what: str) -> None:
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))
@@ -43,7 +31,7 @@ def _write(text: str, output: Path | None, what: str) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         _fail(f"cannot write {output}: {exc.strerror or exc}")
-    _say(f"recsearch: wrote {what} to {output}")
+    inform(f"recsearch: wrote {what} to {output.absolute()}")
 
 
 def _json_out(data, output: Path | None) -> None:
@@ -72,69 +60,22 @@ def _export(records, format: str, output: Path | None, json_out: bool) -> bool:
     return True
 
 
-def _hit_table(hits) -> str:
-    from tabulate import tabulate
+def _remember_hits(index_dir: Path, query: str, hits) -> None:
+    from .history import save_last_hits
 
-    headers = ["#", "Year", "First author", "Title", "Journal"]
-    rows = [[n, h.year or "", _first_author(h.authors), h.title, h.journal or ""] for n, h in enumerate(hits, 1)]
-    table = tabulate(rows, headers=headers, tablefmt="simple")
-    if sys.stdout.isatty():
-        # Fit the terminal: clip author and journal, then give the title what is left.
-        width = shutil.get_terminal_size((100, 24)).columns
-        for row in rows:
-            row[2], row[4] = _clip(row[2], 28), _clip(row[4], 24)
-        table = tabulate(rows, headers=headers, tablefmt="simple")
-        excess = max(len(line) for line in table.splitlines()) - width
-        if excess > 0:
-            longest = max(len(row[3]) for row in rows)
-            for row in rows:
-                row[3] = _clip(row[3], max(longest - excess, 20))
-            table = tabulate(rows, headers=headers, tablefmt="simple")
-    return table
+    try:
+        save_last_hits(index_dir, query, [h.id for h in hits])
+    except OSError as exc:
+        inform(f"recsearch: note: `show N` cannot use these hits: {exc.strerror or exc}")
 
 
-def _hit_blocks(hits, snippets: bool, explain: bool) -> str:
-    """One block per hit: title line, authors and journal, snippet, what matched."""
-    from .matches import Snippet, render_snippet
+def _record_id(ix, given: str, index_dir: Path) -> str:
+    """`given` as a record id: an id of the index, else N for hit N of the last search."""
+    from .history import last_hit
 
-    bold = sys.stdout.isatty()
-    width = min(shutil.get_terminal_size((100, 24)).columns, 110) if bold else 100
-    out = []
-    for n, hit in enumerate(hits, 1):
-        year = f" ({hit.year})" if hit.year else ""
-        out.append(textwrap.fill(f"{n:>2}. {hit.title}{year}", width=width, subsequent_indent="    "))
-        byline = " · ".join(v for v in (_first_author(hit.authors), hit.journal, hit.id) if v)
-        out.append(f"    {byline}")
-        if snippets and hit.snippet:
-            s = hit.snippet
-            text = render_snippet(Snippet(s["field"], s["text"], [tuple(h) for h in s["highlights"]]), bold)
-            out.append(f"    {s['field']}: {text}")
-        if explain:
-            parts = []
-            for m in hit.matched or []:
-                words = []
-                for word, term in zip(m["words"], m["terms"]):
-                    origin = m.get("expanded_from", {}).get(term)
-                    words.append(f"{word} (from {origin})" if origin else word)
-                parts.append(f"{m['field']}: {', '.join(dict.fromkeys(words))}")
-            out.append("    matched: " + ("; ".join(parts) or "no listed field (a filter, #N or a range)"))
-        out.append("")
-    return "\n".join(out).rstrip()
-
-
-def _facet_text(facets: dict) -> str:
-    from tabulate import tabulate
-
-    out = []
-    for name, rows in facets.items():
-        out.append(f"{name.capitalize()}")
-        if rows:
-            table = tabulate([[r["value"], r["count"]] for r in rows], tablefmt="plain")
-            out += ["  " + line for line in table.splitlines()]
-        else:
-            out.append("  (no values)")
-        out.append("")
-    return "\n".join(out).rstrip()
+    if given.isdigit() and ix.get(given) is None:
+        return last_hit(index_dir, int(given))
+    return given
 
 
 def _split_list(values: list[str] | None) -> list[str]:
@@ -162,14 +103,19 @@ def search_command(
     explain: Annotated[bool, typer.Option("--explain", help="Name the fields and words (folded, stemmed or fuzzy-expanded) each hit matched.")] = False,
     format: ExportFormat = "text",
     output: OutputFile = None,
-    history: Annotated[bool, typer.Option("--history/--no-history", help="Add this search to the history.")] = True,
+    history: Annotated[Optional[bool], typer.Option(
+        "--history/--no-history",
+        help="Add this search to the history. Default: only a search shown on a terminal (not --json, "
+             "--format or a pipe).")] = None,
+    ids: Annotated[bool, typer.Option("--ids", help="Add a column with each hit's id.")] = False,
     json_out: JsonFlag = False,
 ) -> None:
     """Search the records: all words must match, or any with --any.
 
     Filter with --year, --journal, --subject, --language, --publisher; count
     hits per value with --facet; order with --sort; export with --format.
-    #N stands for the records of line N of `recsearch history`."""
+    #N stands for the records of line N of `recsearch history`; `recsearch
+    show N` opens hit N of the last search."""
     from .search import RecordIndex, SearchOptions
 
     text = " ".join(query)
@@ -180,18 +126,20 @@ def search_command(
     with RecordIndex(index_dir) as ix:
         result = ix.search(text, limit=None if all_hits else limit, options=options)
         entry = None
-        if history:
+        shown_here = format in ("text", "table") and not json_out
+        # The history is the strategy a person builds: not what scripts and exports run.
+        if history if history is not None else shown_here and sys.stdout.isatty():
             from .history import History
 
             try:
                 entry = History(index_dir).append(text, result.total, ix.record_count, match_any, filters)
             except OSError as exc:
-                _say(f"recsearch: note: the search history was not saved: {exc.strerror or exc}")
+                inform(f"recsearch: note: the search history was not saved: {exc.strerror or exc}")
     for note in result.notes:
-        _say(f"recsearch: note: {note}")
+        inform(f"recsearch: note: {note}")
     if _export(result.records, format, output, json_out):
         if result.facets:
-            _say(_facet_text(result.facets))
+            _say(views.facet_text(result.facets, terminal_width(sys.stderr)))
         return
     if json_out:
         data = result.to_dict()
@@ -203,9 +151,12 @@ def search_command(
     if not result.hits:
         _say(f"{label}No records match {text!r}" + (" with these filters." if filters else "."))
     else:
-        typer.echo(_hit_blocks(result.hits, snippets, explain) if snippets or explain else _hit_table(result.hits))
+        width = terminal_width()
+        typer.echo(views.hit_blocks(result.hits, width, snippets, explain, use_color()) if snippets or explain
+                   else views.hit_table(result.hits, width, ids), color=use_color())
+        _remember_hits(index_dir, text, result.hits)
     if result.facets:
-        typer.echo(("\n" if result.hits else "") + _facet_text(result.facets))
+        typer.echo(("\n" if result.hits else "") + views.facet_text(result.facets, terminal_width()))
     if result.suggestions:
         _say("Did you mean:" if result.suggestions[0]["kind"] == "correction" else "Try:")
         width = max(len(s["command"]) for s in result.suggestions)
@@ -213,16 +164,18 @@ def search_command(
             _say(f"  {s['command']:<{width}}  ({s['hits']} hit{'s' * (s['hits'] != 1)})")
     if result.hits:
         shown = len(result.hits)
-        more = "; more with --limit or --all" if result.total > shown else ""
-        _say(f"{label}{result.total} hit{'s' * (result.total != 1)}, {shown} shown{more}.")
+        more = " (more: --limit, --all)" if result.total > shown else ""
+        inform(f"{label}{result.total:,} hit{'s' * (result.total != 1)}, {shown} shown{more}; "
+               f"recsearch show N opens hit N.")
 
 
 @commands.command("similar")
 @_reports_errors
 def similar_command(
-    record_id: Annotated[str, typer.Argument(metavar="ID", help="The record to find others like.")],
+    record_id: Annotated[str, typer.Argument(metavar="ID|N", help="The record to find others like: its id, or N for hit N of the last search.")],
     index_dir: IndexDir = Path("index"),
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many records to show.")] = 10,
+    ids: Annotated[bool, typer.Option("--ids", help="Add a column with each record's id.")] = False,
     format: ExportFormat = "text",
     output: OutputFile = None,
     json_out: JsonFlag = False,
@@ -234,13 +187,15 @@ def similar_command(
     from .search import RecordIndex
 
     with RecordIndex(index_dir) as ix:
+        record_id = _record_id(ix, record_id, index_dir)
         result = ix.similar(record_id, limit=limit)
     if _export(result.records, format, output, json_out):
         return
     if json_out:
         _json_out(result.to_dict(), output)
     elif result.hits:
-        typer.echo(_hit_table(result.hits))
+        typer.echo(views.hit_table(result.hits, terminal_width(), ids))
+        _remember_hits(index_dir, f"similar {record_id}", result.hits)
     else:
         _say(f"No records are like {record_id}.")
 
@@ -251,22 +206,21 @@ def history_command(
     index_dir: IndexDir = Path("index"),
     export: Annotated[Optional[Path], typer.Option(
         "--export", metavar="FILE", help="Write the search strategy (every search, hits, dates) to FILE; - for stdout.")] = None,
-    clear: Annotated[bool, typer.Option("--clear", help="Forget every search.")] = False,
+    clear: Annotated[bool, typer.Option("--clear", help="Forget every search (asks first on a terminal).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="With --clear: do not ask (needed in a pipe).")] = False,
     json_out: JsonFlag = False,
 ) -> None:
     """Past searches, numbered: combine them as '#1 AND #2'.
 
-    --export writes the strategy as run (queries, filters, hit counts, dates),
-    as PRISMA-S asks of a systematic review."""
-    from tabulate import tabulate
-
+    A search is added when it is shown on a terminal, or with `search
+    --history`. --export writes the strategy as run (queries, filters, hit
+    counts, dates), as PRISMA-S asks of a systematic review."""
     from .history import History
     from .index import index_stats
 
     history = History(index_dir)
     if clear:
-        n = history.clear()
-        _say(f"recsearch: forgot {n} search{'es' * (n != 1)}")
+        _clear_history(history, index_dir, yes)
         return
     if export is not None:
         stats = index_stats(index_dir)
@@ -274,21 +228,30 @@ def history_command(
         if str(export) == "-":
             typer.echo(text, nl=False)
         else:
-            _write(text, export, f"the strategy ({len(history.entries())} searches)")
+            n = len(history.entries())
+            _write(text, export, f"the strategy ({n} search{'es' * (n != 1)})")
         return
     entries = history.entries()
     if json_out:
         _print_json({"history": [e.to_dict() for e in entries]})
         return
     if not entries:
-        _say("No searches yet: each `recsearch search` is added here.")
+        _say("No searches yet: a search shown on a terminal is added here (any search with --history).")
         return
-    rows = []
-    for e in entries:
-        options = (["--any"] if e.match_any else []) + [
-            f"--{k} {shlex.quote(v)}" for k, values in e.filters.items() for v in values]
-        rows.append([f"#{e.number}", e.query, " ".join(options), e.hits, e.at.replace("T", " ").replace("+00:00", "Z")])
-    typer.echo(tabulate(rows, headers=["#", "Query", "Options", "Hits", "Run (UTC)"], tablefmt="simple"))
+    typer.echo(views.history_table(entries, terminal_width()))
+
+
+def _clear_history(history, index_dir: Path, yes: bool) -> None:
+    n = len(history.entries())
+    searches = f"{n} search{'es' * (n != 1)}"
+    if n and not yes:
+        if not sys.stdin.isatty():
+            _fail(f"history --clear would forget {searches}; nothing is asked in a pipe: to confirm, run "
+                  f"{command_hint('recsearch history --clear --yes', index_dir)}")
+        if not typer.confirm(f"Forget {searches} of {history.path}?", default=False, err=True):
+            _fail("the history is kept")
+    history.clear()
+    inform(f"recsearch: forgot {searches}")
 
 
 @commands.command("author")
@@ -302,8 +265,6 @@ def author_command(
     json_out: JsonFlag = False,
 ) -> None:
     """Find an author by name, despite accents, order, initials, typos."""
-    from tabulate import tabulate
-
     from .search import RecordIndex
 
     text = " ".join(name)
@@ -316,35 +277,13 @@ def author_command(
     if not matches:
         _say(f"No author names fit {text!r}.")
         return
-    width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 10_000
-    out = []
-    for n, match in enumerate(matches, 1):
-        count = len(match.records)
-        out.append(f"{n}. {match.name}  (score {match.score:.0f}, {count} record{'s' * (count != 1)})")
-        if len(match.variants) > 1:
-            out.append(f"   variants: {'; '.join(match.variants)}")
-        for affiliation in match.affiliations[:5]:
-            out.append(f"   affiliation: {_clip(affiliation, width - 16)}")
-        if len(match.affiliations) > 5:
-            out.append(f"   … {len(match.affiliations) - 5} more affiliations (--json lists all)")
-        if explain:
-            out += [f"   grouped: {why}" for why in match.why] or ["   grouped: a single name variant"]
-        if records and match.record_details:
-            rows = [[d["year"] or "", d["id"], _clip(d["title"], max(width - 60, 30))] for d in match.record_details]
-            table = tabulate(rows, tablefmt="plain")
-            out += ["   " + line for line in table.splitlines()]
-        out.append("")
-    typer.echo("\n".join(out).rstrip())
-
-
-def _wrap(label: str, text: str, width: int) -> str:
-    return textwrap.fill(text, width=width, initial_indent=f"{label:<11}", subsequent_indent=" " * 11)
+    typer.echo(views.people_text(matches, terminal_width(), records, explain))
 
 
 @commands.command("show")
 @_reports_errors
 def show_command(
-    record_id: Annotated[str, typer.Argument(metavar="ID", help="Record id, as shown by `search --json` or `show`.")],
+    record_id: Annotated[str, typer.Argument(metavar="ID|N", help="Record id (`search --ids` shows them), or N for hit N of the last search.")],
     index_dir: IndexDir = Path("index"),
     json_out: JsonFlag = False,
     format: ExportFormat = "text",
@@ -356,32 +295,12 @@ def show_command(
     from .search import RecordIndex
 
     with RecordIndex(index_dir) as ix:
-        record = ix.get(record_id)
+        record = ix.get(_record_id(ix, record_id, index_dir))
     if record is None:
-        _fail(f"no record with id {record_id!r} in {index_dir}")
+        _fail(f"no record with id {record_id!r} in {Path(index_dir).absolute()}")
     if _export([record], format, output, json_out):
         return
     if json_out:
         _json_out(record.to_dict(), output)
         return
-    width = min(shutil.get_terminal_size((100, 24)).columns, 100) if sys.stdout.isatty() else 100
-    out = [record.title, "=" * min(len(record.title), width), ""]
-    out.append(f"{'Id':<11}{record.id}")
-    for label, value in (
-        ("Journal", record.journal), ("Publisher", record.publisher), ("Date", record.date),
-        ("ISSN", ", ".join(record.issns)), ("Language", record.language), ("DOI", record.doi), ("URL", record.url),
-        ("Subjects", "; ".join(record.subjects)), ("Source", f"{record.source}, record {record.position}" if record.position else record.source),
-    ):
-        if value:
-            out.append(_wrap(label, value, width))
-    out += ["", f"Authors ({len(record.authors)})"]
-    for n, author in enumerate(record.authors, 1):
-        out.append(f"{n:>4}. {author.name}")
-        if author.affiliation:
-            out.append(textwrap.fill(author.affiliation, width=width, initial_indent=" " * 8, subsequent_indent=" " * 8))
-    if record.affiliation_text:
-        out += ["", "Affiliations (not split per author)"]
-        out.append(textwrap.fill(record.affiliation_text, width=width, initial_indent="  ", subsequent_indent="  "))
-    if record.summary:
-        out += ["", "Abstract", textwrap.fill(record.summary, width=width, initial_indent="  ", subsequent_indent="  ")]
-    typer.echo("\n".join(out))
+    typer.echo(views.record_text(record, terminal_width()))

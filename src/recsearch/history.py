@@ -3,7 +3,8 @@
 Each search appends one line to `<index>/history.jsonl`: the query as typed,
 its filters and `--any`, the hit count, the time and the index's record count.
 A later query may name an earlier line as `#3`; it stands for the records
-line 3 finds when run again on the index as it is now.
+line 3 finds when run again on the index as it is now. The ids of the hits a
+search last showed are kept in `<index>/last_hits.json`, so `show 3` opens hit 3.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import QueryError
+from .errors import QueryError, RecsearchError
 
 HISTORY = "history.jsonl"
+LAST_HITS = "last_hits.json"
 REFERENCE = re.compile(r"(?<![\w#])#(\d+)\b")
 _QUOTED = re.compile(r'"[^"]*"?')
 
@@ -80,7 +82,10 @@ class History:
         for entry in self.entries():
             if entry.number == number:
                 return entry
-        raise QueryError(f"#{number} is not in the search history (`recsearch history` lists it)")
+        import shlex
+
+        listing = f"recsearch history --index {shlex.quote(str(self.path.parent.absolute()))}"
+        raise QueryError(f"#{number} is not in the search history (`{listing}` lists it)")
 
     def append(self, query: str, hits: int, records: int, match_any: bool = False,
                filters: dict[str, list[str]] | None = None) -> HistoryEntry:
@@ -130,7 +135,30 @@ class History:
             if extra:
                 line += f"   [{'; '.join(extra)}]"
             out.append(line)
-            out.append(f"{'':<{width}}  {entry.hits:,} hits, run {entry.at} on {entry.records:,} records")
+            hits = f"{entry.hits:,} hit{'s' * (entry.hits != 1)}"
+            out.append(f"{'':<{width}}  {hits}, run {entry.at} on {entry.records:,} record{'s' * (entry.records != 1)}")
         if not entries:
             out.append("(no searches yet)")
         return "\n".join(out) + "\n"
+
+
+def save_last_hits(root: str | Path, query: str, ids: list[str]) -> None:
+    """Remember the hits a search showed, numbered from 1, for `show N` and `similar N`."""
+    path = Path(root) / LAST_HITS
+    tmp = path.with_name(f".{LAST_HITS}.{os.getpid()}")
+    tmp.write_text(json.dumps({"query": query, "ids": ids}, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)  # a concurrent `show N` reads the old list or the new one
+
+
+def last_hit(root: str | Path, number: int) -> str:
+    """The id of hit `number` of the last search shown."""
+    try:
+        data = json.loads((Path(root) / LAST_HITS).read_text(encoding="utf-8"))
+        query, ids = data["query"], list(data["ids"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise RecsearchError(f"no record with id {str(number)!r}, and no search shown yet to take hit "
+                             f"{number} from") from None
+    if not 1 <= number <= len(ids):
+        shown = f"{len(ids)} hit{'s' * (len(ids) != 1)}"
+        raise RecsearchError(f"the last search ({query!r}) showed {shown}: there is no hit {number}")
+    return ids[number - 1]

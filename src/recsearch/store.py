@@ -20,6 +20,7 @@ import errno
 import fcntl
 import json
 import os
+import shlex
 import shutil
 import tempfile
 import time
@@ -146,7 +147,8 @@ def open_index(root: str | Path, attempts: int = 3):
     for attempt in range(attempts):
         gen = current_generation(root)
         if gen is None:
-            raise IndexAccessError(f"no index at {root}: build one with `recsearch index`")
+            where = shlex.quote(str(root.absolute()))  # a hint that works from any folder
+            raise IndexAccessError(f"no index at {where}: build one with `recsearch index FOLDER --index {where}`")
         try:
             ix = open_whoosh(gen)
             ix.reader().close()  # opens every segment now, not mid-search
