@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import store, writers
+from . import checksums, store, writers
 from .authors import name_id
 from .index import build_schema, name_document, record_document
 from .manifest import FORMAT_VERSION, Manifest, ManifestDraft
@@ -41,6 +41,7 @@ class BuildReport:
     reason: str | None = None  # why a full rebuild happened, if not asked for
     sources: list[str] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)  # damage repaired without a rebuild
 
     @property
     def indexed(self) -> int:
@@ -75,16 +76,23 @@ def update_index(
     root = Path(root)
     report = BuildReport(rebuilt=rebuild)
     with store.IndexLock(root, lock_timeout):
+        repaired = store.recover_current(root)
+        if repaired:
+            report.repairs.append(repaired)
         store.drop_abandoned_generations(root)
         ix, old = None, None
         gen = store.current_generation(root)
         if gen is not None and not rebuild:
             ix, old, report.reason = _open_live(gen)
         try:
+            # A damaged index is rebuilt from the sources its manifest remembers.
+            remembered = old or (_remembered(gen) if gen is not None else None)
             if sources is None:
-                sources = old.sources if old and old.sources else [DEFAULT_SOURCE]
+                sources = remembered.sources if remembered and remembered.sources else [DEFAULT_SOURCE]
             report.sources = [str(Path(s).absolute()) for s in sources]
-            format = format or (old.format if old else "auto")
+            format = format or (remembered.format if remembered else "auto")
+            if remembered is not None and remembered is not old:
+                remembered.close()
             if old is not None:
                 try:
                     _sync(ix, gen, old, report, progress, format)
@@ -118,7 +126,10 @@ def _open_live(gen: Path):
     """The live index and its manifest (open), or (None, None, why it must be rebuilt)."""
     try:
         ix = store.open_whoosh(gen, writable=True)
+        store.verify_index(ix, gen, full=True)
         manifest = store.load_manifest(gen, ix.latest_generation())
+    except checksums.IndexDamage as exc:
+        return None, None, f"the index is damaged: {exc}"
     except Exception as exc:  # a damaged index is rebuilt, not fatal
         return None, None, f"the index could not be opened ({exc})"
     if manifest is None and store.has_old_manifest(gen):
@@ -129,6 +140,20 @@ def _open_live(gen: Path):
         manifest.close()
         return None, None, "the index was built by another version of recsearch"
     return ix, manifest, None
+
+
+def _remembered(gen: Path) -> Manifest | None:
+    """The newest readable manifest of a generation (open), for its sources and format."""
+    def number(path: Path) -> int:
+        digits = path.stem[len(store.MANIFEST_PREFIX):]
+        return int(digits) if digits.isdigit() else -1
+
+    for path in sorted(gen.glob(f"{store.MANIFEST_PREFIX}*.sqlite"), key=number, reverse=True):
+        try:
+            return Manifest.open(path)
+        except (sqlite3.Error, ValueError):
+            continue
+    return None
 
 
 class _AuthorNames:

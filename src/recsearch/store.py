@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from whoosh.filedb.filestore import FileStorage
 
+from . import checksums
 from .errors import IndexAccessError
 
 if TYPE_CHECKING:  # the manifest (and sqlite3) only for building and checking, not searching
@@ -41,16 +42,35 @@ MANIFEST_DRAFT = ".manifest-draft.sqlite"
 
 
 class DurableFileStorage(FileStorage):
-    """Whoosh file storage that flushes every file to disk before Whoosh
-    renames its table of contents into place, so that a power loss cannot
-    leave a committed index pointing at unwritten segment data."""
+    """Whoosh file storage that writes the checksums of a generation and flushes every
+    file to disk before Whoosh renames its table of contents into place, so that a
+    power loss cannot leave a committed index pointing at unwritten segment data, and
+    damage found later is told from a good index."""
 
     def rename_file(self, oldname, newname, safe=False):
-        if newname.endswith(".toc"):
+        found = checksums.toc_generation(newname)
+        if found is not None:
+            from whoosh.index import TOC
+
+            toc = TOC.read(_Renamed(self, oldname), found[0], found[1])
+            files = checksums.compute(self.folder, newname, oldname, checksums.segment_files(self, toc.segments))
+            checksums.write(self.folder, found[1], files)
             for name in os.listdir(self.folder):
                 fsync_path(os.path.join(self.folder, name))
         super().rename_file(oldname, newname, safe)
         fsync_path(self.folder)
+        if found is not None:
+            checksums.prune(self.folder, found[1])
+
+
+class _Renamed:
+    """A storage showing one file under the name it is about to be renamed to (for TOC.read)."""
+
+    def __init__(self, storage, name: str):
+        self.storage, self.name = storage, name
+
+    def open_file(self, _name, *args, **kwargs):
+        return self.storage.open_file(self.name, *args, **kwargs)
 
 
 def fsync_path(path: str | Path) -> None:
@@ -87,12 +107,46 @@ def write_atomically(path: Path, text) -> None:
 
 
 def current_generation(root: Path) -> Path | None:
+    """The live generation folder, or None if there is no index or CURRENT names none
+    (see `current_is_damaged`); IndexAccessError if the index may not be read."""
     try:
-        name = (root / CURRENT).read_text(encoding="utf-8").strip()
+        raw = (Path(root) / CURRENT).read_bytes()
+    except PermissionError:
+        raise IndexAccessError(f"permission denied: cannot read the index at {root}") from None
     except OSError:
         return None
-    gen = root / name
-    return gen if name.startswith("gen-") and gen.is_dir() else None
+    name = raw.decode("utf-8", "replace").strip()
+    gen = Path(root) / name
+    return gen if name.startswith("gen-") and "/" not in name and gen.is_dir() else None
+
+
+def current_is_damaged(root: Path) -> bool:
+    """Whether the index has generations but CURRENT names none of them."""
+    return current_generation(root) is None and any(p.is_dir() for p in Path(root).glob("gen-*"))
+
+
+def recover_current(root: Path) -> str | None:
+    """Point a damaged CURRENT at the newest generation whose files all verify and that
+    has its manifest, else at the newest with a manifest (the run then rebuilds it from
+    the sources that manifest remembers); what was repaired, or None. Call with the
+    index lock held: generations newer than CURRENT are deleted as abandoned."""
+    if not current_is_damaged(root):
+        return None
+    gens = sorted((p for p in root.glob("gen-*") if p.is_dir()), reverse=True)
+    for need_whole in (True, False):
+        for gen in gens:
+            try:
+                ix = open_whoosh(gen)
+                if need_whole:
+                    verify_index(ix, gen, full=True)
+                manifest = load_manifest(gen, ix.latest_generation())
+            except Exception:  # a damaged or incomplete generation: try the one before
+                continue
+            if manifest is not None:
+                manifest.close()
+                write_atomically(root / CURRENT, gen.name)
+                return f"its CURRENT file was damaged; it names {gen.name} again"
+    return None
 
 
 def create_generation(root: Path) -> Path:
@@ -140,23 +194,56 @@ def open_whoosh(gen: Path, writable: bool = False):
     return storage.open_index()
 
 
+def verify_index(ix, gen: Path, full: bool = False) -> None:
+    """Raise checksums.IndexDamage unless the files of the index's latest generation are as
+    committed: sizes (and the table of contents' CRC) only, or every CRC with `full`."""
+    toc = ix._read_toc()
+    name = f"_{ix.indexname}_{toc.generation}.toc"
+    checksums.verify(gen, name, {seg.segment_id() for seg in toc.segments}, full)
+
+
+def damage_of(root: str | Path) -> str | None:
+    """What is damaged in the live index at `root` (every file's checksum read), or None."""
+    try:
+        gen = current_generation(Path(root))
+        if gen is None:
+            return "its CURRENT file names no generation" if current_is_damaged(Path(root)) else None
+        verify_index(open_whoosh(gen), gen, full=True)
+    except checksums.IndexDamage as exc:
+        return str(exc)
+    except IndexAccessError:
+        return None
+    except Exception as exc:  # the table of contents itself cannot be read
+        return f"it cannot be opened ({type(exc).__name__}: {exc})"
+    return None
+
+
+def needs_update(root: Path, why: str) -> IndexAccessError:
+    return IndexAccessError(f"the index at {root} is damaged ({why}): the index needs `recsearch index`")
+
+
 def open_index(root: str | Path, attempts: int = 3):
     """Open the live index for reading, or raise IndexAccessError saying what to do."""
     root = Path(root)
     for attempt in range(attempts):
         gen = current_generation(root)
         if gen is None:
+            if current_is_damaged(root):
+                raise needs_update(root, "its CURRENT file names no generation")
             raise IndexAccessError(f"no index at {root}: build one with `recsearch index`")
         try:
             ix = open_whoosh(gen)
+            verify_index(ix, gen)
             ix.reader().close()  # opens every segment now, not mid-search
             return ix
+        except PermissionError as exc:
+            raise IndexAccessError(f"permission denied: cannot read the index at {root} "
+                                   f"({Path(exc.filename).name if exc.filename else exc.strerror})") from None
         except Exception as exc:  # Whoosh raises many kinds on damaged or vanishing files
             # A writer may have just replaced the files we were opening: retry.
             if attempt + 1 == attempts:
-                raise IndexAccessError(
-                    f"index at {root} cannot be opened ({exc}): rebuild it with `recsearch index --rebuild`"
-                ) from None
+                why = str(exc) if isinstance(exc, checksums.IndexDamage) else f"it cannot be opened: {exc}"
+                raise needs_update(root, why) from None
             time.sleep(0.05)
 
 
