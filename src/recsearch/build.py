@@ -56,6 +56,42 @@ class BuildReport:
         }
 
 
+def _faults_said_clearly(update):
+    """A full disk or a denied write as one line saying the previous index is intact; what the
+    failed run wrote is removed."""
+    import errno
+    import functools
+
+    from .errors import IndexAccessError
+
+    @functools.wraps(update)
+    def run(sources, root, **kwargs):
+        try:
+            return update(sources, root, **kwargs)
+        except (OSError, sqlite3.OperationalError) as exc:
+            full = getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in str(exc)
+            denied = isinstance(exc, PermissionError)
+            if not (full or denied):
+                raise
+            _clean_after_failure(Path(root), kwargs.get("lock_timeout", 5.0))
+            what = "no space left on device" if full else "permission denied"
+            where = getattr(exc, "filename", None) or root
+            raise IndexAccessError(f"{what} at {where}: the previous index is intact; "
+                                   f"{'free space' if full else 'fix the permissions'} and run again") from None
+
+    return run
+
+
+def _clean_after_failure(root: Path, lock_timeout: float) -> None:
+    try:
+        with store.IndexLock(root, lock_timeout):
+            store.drop_abandoned_generations(root)
+            store.remove_partial_files(root)
+    except Exception:  # cleaning is best effort: the next run cleans again
+        pass
+
+
+@_faults_said_clearly
 def update_index(
     sources: Iterable[str | Path] | None,
     root: str | Path,
@@ -80,6 +116,7 @@ def update_index(
         if repaired:
             report.repairs.append(repaired)
         store.drop_abandoned_generations(root)
+        store.remove_partial_files(root)
         ix, old = None, None
         gen = store.current_generation(root)
         if gen is not None and not rebuild:
@@ -293,6 +330,8 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
         if writer is not None:
             writer.cancel()
         draft.discard()
+        if old is not None:  # the segment files the writers had begun (a rebuild's folder goes whole)
+            store.remove_partial_files(gen.parent)
         raise
     finally:
         if before is not None:

@@ -180,6 +180,30 @@ def drop_abandoned_generations(root: Path) -> None:
             shutil.rmtree(gen, ignore_errors=True)
 
 
+def remove_partial_files(root: Path) -> None:
+    """Delete what an interrupted or failed run left in the live generation and beside it:
+    segment files no table of contents names, temporary tables and files. Call with the
+    index lock held (only the lock holder writes such files)."""
+    from whoosh.index import TOC, clean_files
+
+    for tmp in root.glob(f".{CURRENT}.*"):
+        tmp.unlink(missing_ok=True)
+    gen = current_generation(root)
+    if gen is None:
+        return
+    for tmp in [*gen.glob("*.tmp"), *gen.glob("_*.toc.*"), *gen.glob(".*")]:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+    try:
+        storage = FileStorage(str(gen), supports_mmap=False)
+        toc = TOC.read(storage, "MAIN")
+    except Exception:  # a damaged table of contents: the run rebuilds this generation
+        return
+    clean_files(storage, "MAIN", toc.generation, toc.segments)
+
+
 def open_whoosh(gen: Path, writable: bool = False):
     """Open the Whoosh index in a generation folder (durable storage for writers).
 
