@@ -67,6 +67,8 @@ def check_index(root: str | Path, sources: bool = True) -> CheckReport:
     except checksums.IndexDamage as exc:
         report.problems.append(Problem("damaged", f"the index is damaged: {exc}", UPDATE))
         return report
+    except IndexAccessError:
+        raise
     except Exception as exc:  # damaged files raise anything from OSError to struct.error
         if manifest is not None:
             manifest.close()

@@ -86,12 +86,20 @@ def fsync_path(path: str | Path) -> None:
         os.close(fd)
 
 
+def umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(path: Path, text) -> None:
     """Write a file so that readers see the old or the new content, never a part.
 
     `text` is a string or an iterable of strings written one after another."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        # mkstemp makes the file private; the index's files get the modes the umask gives.
+        os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             if isinstance(text, str):
                 fh.write(text)
@@ -153,7 +161,9 @@ def create_generation(root: Path) -> Path:
     try:
         root.mkdir(parents=True, exist_ok=True)
         # Names sort by creation time: see drop_abandoned_generations.
-        return Path(tempfile.mkdtemp(prefix=f"gen-{time.time_ns()}-", dir=root))
+        gen = Path(tempfile.mkdtemp(prefix=f"gen-{time.time_ns()}-", dir=root))
+        gen.chmod(0o777 & ~umask())  # mkdtemp makes it private: see write_atomically
+        return gen
     except OSError as exc:
         raise IndexAccessError(f"cannot write the index at {root}: {exc.strerror or exc}") from None
 
@@ -211,6 +221,10 @@ def open_whoosh(gen: Path, writable: bool = False):
     BytesIO when it opens it, which costs ~100 ms per large segment on every
     open; plain file reads seek only to what a query needs.
     """
+    try:
+        os.listdir(gen)  # Whoosh takes a folder it may not list for an empty index
+    except PermissionError:
+        raise IndexAccessError(f"permission denied: cannot read the index at {gen.parent} ({gen.name})") from None
     if writable:
         storage = DurableFileStorage(str(gen), supports_mmap=False)
     else:
@@ -260,9 +274,11 @@ def open_index(root: str | Path, attempts: int = 3):
             verify_index(ix, gen)
             ix.reader().close()  # opens every segment now, not mid-search
             return ix
+        except IndexAccessError:
+            raise
         except PermissionError as exc:
-            raise IndexAccessError(f"permission denied: cannot read the index at {root} "
-                                   f"({Path(exc.filename).name if exc.filename else exc.strerror})") from None
+            where = f" ({Path(exc.filename).name})" if exc.filename else ""
+            raise IndexAccessError(f"permission denied: cannot read the index at {root}{where}") from None
         except Exception as exc:  # Whoosh raises many kinds on damaged or vanishing files
             # A writer may have just replaced the files we were opening: retry.
             if attempt + 1 == attempts:
@@ -349,7 +365,7 @@ class IndexLock:
     def __enter__(self) -> IndexLock:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
             raise IndexAccessError(f"cannot write the index at {self.path.parent}: {exc.strerror or exc}") from None
         deadline = time.monotonic() + self.timeout
