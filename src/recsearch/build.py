@@ -249,7 +249,9 @@ def _plan(draft: ManifestDraft, report: BuildReport, same_reader: bool) -> bool:
                 draft.keep(path)
     draft.release()
     for path, problems_kept in draft.kept_problems():
-        report.failed += [{"file": display_path(path), "position": n, "error": why} for n, why in problems_kept]
+        # Position 0: the whole file was refused.
+        report.failed += [{"file": display_path(path), **({"position": n} if n else {}), "error": why}
+                          for n, why in problems_kept]
     report.conflicts += [{"id": i, "files": [display_path(holder), display_path(path)]}
                          for i, holder, path in draft.kept_conflicts()]
     report.unchanged = draft.kept_count()
@@ -274,7 +276,10 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
                 draft.put_file(path, size, mtime_ns, source.sha256, skipped=True)
             elif source.error:
                 report.failed.append({"file": shown, "error": source.error})
-                draft.drop_file(path)
+                if source.sha256:  # refused for its content: not read again (and reported) until it changes
+                    draft.put_file(path, size, mtime_ns, source.sha256, problems=[(0, source.error)])
+                else:
+                    draft.drop_file(path)
             else:
                 fid = draft.put_file(path, size, mtime_ns, source.sha256, problems=source.problems)
                 for record in source.records:
