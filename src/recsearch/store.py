@@ -212,6 +212,12 @@ def remove_partial_files(root: Path) -> None:
     except Exception:  # a damaged table of contents: the run rebuilds this generation
         return
     clean_files(storage, "MAIN", toc.generation, toc.segments)
+    # The manifest and checksums of a commit that did not happen are written before it.
+    for prefix in (MANIFEST_PREFIX, checksums.PREFIX):
+        for path in gen.glob(f"{prefix}*"):
+            number = path.name[len(prefix):].split(".")[0]
+            if number.isdigit() and int(number) > toc.generation:
+                path.unlink(missing_ok=True)
 
 
 def open_whoosh(gen: Path, writable: bool = False):
