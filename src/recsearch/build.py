@@ -163,7 +163,7 @@ def _open_live(gen: Path):
     """The live index and its manifest (open), or (None, None, why it must be rebuilt)."""
     try:
         ix = store.open_whoosh(gen, writable=True)
-        store.verify_index(ix, gen, full=True)
+        checksums.verify_index(ix, gen, full=True)
         manifest = store.load_manifest(gen, ix.latest_generation())
     except checksums.IndexDamage as exc:
         return None, None, f"the index is damaged: {exc}"

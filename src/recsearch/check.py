@@ -61,7 +61,7 @@ def check_index(root: str | Path, sources: bool = True) -> CheckReport:
     try:
         ix = store.open_whoosh(gen)
         # Every file's checksum first: damage may read without an error and give wrong answers.
-        store.verify_index(ix, gen, full=True)
+        checksums.verify_index(ix, gen, full=True)
         manifest = store.load_manifest(gen, ix.latest_generation())
         found = _read_everything(ix, report)
     except checksums.IndexDamage as exc:

@@ -124,6 +124,14 @@ def verify(folder: str | Path, toc_name: str, segment_ids: set[str], full: bool)
             raise IndexDamage(f"file {name}: its checksum differs")
 
 
+def verify_index(ix, gen: Path, full: bool = False) -> None:
+    """Raise IndexDamage unless the files of the Whoosh index's latest generation in folder
+    `gen` are as committed: sizes and times (and the table's CRC), or every CRC with `full`."""
+    toc = ix._read_toc()
+    name = f"_{ix.indexname}_{toc.generation}.toc"
+    verify(gen, name, {seg.segment_id() for seg in toc.segments}, full)
+
+
 def _segment_of(name: str) -> str | None:
     m = _SEGMENT.match(name)
     return m.group(1) if m else None

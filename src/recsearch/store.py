@@ -5,7 +5,8 @@
       LOCK               held (flock) by the one `recsearch index` run writing
       last-run.json      what the last run did, for `recsearch stats`
       gen-…/             a Whoosh index, plus manifest-<N>.sqlite: the source
-                         files behind Whoosh generation N (see manifest.py)
+                         files behind Whoosh generation N (see manifest.py), and
+                         checksums-<N>.json: its files' sizes and CRCs (checksums.py)
 
 A rebuild writes a new generation and switches CURRENT to it when complete.
 An incremental run commits into the live generation: the manifest for the
@@ -146,7 +147,7 @@ def recover_current(root: Path) -> str | None:
             try:
                 ix = open_whoosh(gen)
                 if need_whole:
-                    verify_index(ix, gen, full=True)
+                    checksums.verify_index(ix, gen, full=True)
                 manifest = load_manifest(gen, ix.latest_generation())
             except Exception:  # a damaged or incomplete generation: try the one before
                 continue
@@ -238,21 +239,13 @@ def open_whoosh(gen: Path, writable: bool = False):
     return storage.open_index()
 
 
-def verify_index(ix, gen: Path, full: bool = False) -> None:
-    """Raise checksums.IndexDamage unless the files of the index's latest generation are as
-    committed: sizes (and the table of contents' CRC) only, or every CRC with `full`."""
-    toc = ix._read_toc()
-    name = f"_{ix.indexname}_{toc.generation}.toc"
-    checksums.verify(gen, name, {seg.segment_id() for seg in toc.segments}, full)
-
-
 def damage_of(root: str | Path) -> str | None:
     """What is damaged in the live index at `root` (every file's checksum read), or None."""
     try:
         gen = current_generation(Path(root))
         if gen is None:
             return "its CURRENT file names no generation" if current_is_damaged(Path(root)) else None
-        verify_index(open_whoosh(gen), gen, full=True)
+        checksums.verify_index(open_whoosh(gen), gen, full=True)
     except checksums.IndexDamage as exc:
         return str(exc)
     except IndexAccessError:
@@ -277,7 +270,7 @@ def open_index(root: str | Path, attempts: int = 3):
             raise IndexAccessError(f"no index at {root}: build one with `recsearch index`")
         try:
             ix = open_whoosh(gen)
-            verify_index(ix, gen)
+            checksums.verify_index(ix, gen)
             ix.reader().close()  # opens every segment now, not mid-search
             return ix
         except IndexAccessError:
