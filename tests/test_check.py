@@ -28,15 +28,16 @@ def test_sound_index_passes(built_index):
     assert "Index OK: 8 records" in run("check", "--index", built_index).stdout
 
 
-def test_deleted_segment_file_is_caught_and_rebuild_repairs(built_index, seed_dir):
+def test_deleted_segment_file_is_caught_and_the_next_run_repairs(built_index, seed_dir):
     gen = store.current_generation(built_index)
     segment = next(p for p in gen.iterdir() if p.suffix == ".seg")
     segment.unlink()
     result = run("check", "--index", built_index)
     assert result.exit_code == 1
     assert f"file {segment.name} is missing" in result.stdout
-    assert "recsearch index --rebuild" in result.stderr
-    update_index([seed_dir], built_index, rebuild=True)
+    assert "run: recsearch index" in result.stderr
+    report = update_index(None, built_index)
+    assert report.rebuilt and "is missing" in report.reason and report.records == 8
     assert check_index(built_index).ok
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import store, writers
+from . import checksums, store, writers
 from .authors import name_id
 from .index import build_schema, name_document, record_document
 from .manifest import FORMAT_VERSION, Manifest, ManifestDraft
@@ -42,6 +42,7 @@ class BuildReport:
     reason: str | None = None  # why a full rebuild happened, if not asked for
     sources: list[str] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)  # damage repaired without a rebuild
 
     @property
     def indexed(self) -> int:
@@ -56,6 +57,42 @@ class BuildReport:
         }
 
 
+def _faults_said_clearly(update):
+    """A full disk or a denied write as one line saying the previous index is intact; what the
+    failed run wrote is removed."""
+    import errno
+    import functools
+
+    from .errors import IndexAccessError
+
+    @functools.wraps(update)
+    def run(sources, root, **kwargs):
+        try:
+            return update(sources, root, **kwargs)
+        except (OSError, sqlite3.OperationalError) as exc:
+            full = getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in str(exc)
+            denied = isinstance(exc, PermissionError)
+            if not (full or denied):
+                raise
+            _clean_after_failure(Path(root), kwargs.get("lock_timeout", 5.0))
+            what = "no space left on device" if full else "permission denied"
+            where = getattr(exc, "filename", None) or root
+            raise IndexAccessError(f"{what} at {where}: the previous index is intact; "
+                                   f"{'free space' if full else 'fix the permissions'} and run again") from None
+
+    return run
+
+
+def _clean_after_failure(root: Path, lock_timeout: float) -> None:
+    try:
+        with store.IndexLock(root, lock_timeout):
+            store.drop_abandoned_generations(root)
+            store.remove_partial_files(root)
+    except Exception:  # cleaning is best effort: the next run cleans again
+        pass
+
+
+@_faults_said_clearly
 def update_index(
     sources: Iterable[str | Path] | None,
     root: str | Path,
@@ -77,16 +114,24 @@ def update_index(
     root = Path(root)
     report = BuildReport(rebuilt=rebuild)
     with store.IndexLock(root, lock_timeout):
+        repaired = store.recover_current(root)
+        if repaired:
+            report.repairs.append(repaired)
         store.drop_abandoned_generations(root)
+        store.remove_partial_files(root)
         ix, old = None, None
         gen = store.current_generation(root)
         if gen is not None and not rebuild:
             ix, old, report.reason = _open_live(gen)
         try:
+            # A damaged index is rebuilt from the sources its manifest remembers.
+            remembered = old or (_remembered(gen) if gen is not None else None)
             if sources is None:
-                sources = old.sources if old and old.sources else [DEFAULT_SOURCE]
+                sources = remembered.sources if remembered and remembered.sources else [DEFAULT_SOURCE]
             report.sources = [str(Path(s).absolute()) for s in sources]
-            format = format or (old.format if old else "auto")
+            format = format or (remembered.format if remembered else "auto")
+            if remembered is not None and remembered is not old:
+                remembered.close()
             if old is not None:
                 try:
                     _sync(ix, gen, old, report, progress, format, stage)
@@ -120,7 +165,10 @@ def _open_live(gen: Path):
     """The live index and its manifest (open), or (None, None, why it must be rebuilt)."""
     try:
         ix = store.open_whoosh(gen, writable=True)
+        checksums.verify_index(ix, gen, full=True)
         manifest = store.load_manifest(gen, ix.latest_generation())
+    except checksums.IndexDamage as exc:
+        return None, None, f"the index is damaged: {exc}"
     except Exception as exc:  # a damaged index is rebuilt, not fatal
         return None, None, f"the index could not be opened ({exc})"
     if manifest is None and store.has_old_manifest(gen):
@@ -131,6 +179,20 @@ def _open_live(gen: Path):
         manifest.close()
         return None, None, "the index was built by another version of recsearch"
     return ix, manifest, None
+
+
+def _remembered(gen: Path) -> Manifest | None:
+    """The newest readable manifest of a generation (open), for its sources and format."""
+    def number(path: Path) -> int:
+        digits = path.stem[len(store.MANIFEST_PREFIX):]
+        return int(digits) if digits.isdigit() else -1
+
+    for path in sorted(gen.glob(f"{store.MANIFEST_PREFIX}*.sqlite"), key=number, reverse=True):
+        try:
+            return Manifest.open(path)
+        except (sqlite3.Error, ValueError):
+            continue
+    return None
 
 
 class _AuthorNames:
@@ -189,7 +251,9 @@ def _plan(draft: ManifestDraft, report: BuildReport, same_reader: bool) -> bool:
                 draft.keep(path)
     draft.release()
     for path, problems_kept in draft.kept_problems():
-        report.failed += [{"file": display_path(path), "position": n, "error": why} for n, why in problems_kept]
+        # Position 0: the whole file was refused.
+        report.failed += [{"file": display_path(path), **({"position": n} if n else {}), "error": why}
+                          for n, why in problems_kept]
     report.conflicts += [{"id": i, "files": [display_path(holder), display_path(path)]}
                          for i, holder, path in draft.kept_conflicts()]
     report.unchanged = draft.kept_count()
@@ -218,7 +282,10 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
                 draft.put_file(path, size, mtime_ns, source.sha256, skipped=True)
             elif source.error:
                 report.failed.append({"file": shown, "error": source.error})
-                draft.drop_file(path)
+                if source.sha256:  # refused for its content: not read again (and reported) until it changes
+                    draft.put_file(path, size, mtime_ns, source.sha256, problems=[(0, source.error)])
+                else:
+                    draft.drop_file(path)
             else:
                 fid = draft.put_file(path, size, mtime_ns, source.sha256, problems=source.problems)
                 for record in source.records:
@@ -276,6 +343,8 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
         if writer is not None:
             writer.cancel()
         draft.discard()
+        if old is not None:  # the segment files the writers had begun (a rebuild's folder goes whole)
+            store.remove_partial_files(gen.parent)
         raise
     finally:
         if before is not None:

@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import store
+from . import checksums, store
 from .errors import IndexAccessError
 from .manifest import FORMAT_VERSION, Manifest
 from .sources import display_path, file_sha256, scan_sources
@@ -23,7 +23,7 @@ UPDATE = "recsearch index"
 
 @dataclass
 class Problem:
-    what: str  # a short kind: unreadable, missing, orphan, source-gone, source-changed, source-new
+    what: str  # a short kind: damaged, unreadable, missing, orphan, source-gone, source-changed, source-new
     detail: str
     fix: str
 
@@ -52,13 +52,23 @@ def check_index(root: str | Path, sources: bool = True) -> CheckReport:
     root = Path(root)
     report = CheckReport()
     gen = store.current_generation(root)
+    if gen is None and store.current_is_damaged(root):
+        report.problems.append(Problem("damaged", "the index's CURRENT file names no generation", UPDATE))
+        return report
     if gen is None:
         raise IndexAccessError(f"no index at {root}: build one with `{UPDATE}`")
     manifest = None
     try:
         ix = store.open_whoosh(gen)
+        # Every file's checksum first: damage may read without an error and give wrong answers.
+        checksums.verify_index(ix, gen, full=True)
         manifest = store.load_manifest(gen, ix.latest_generation())
         found = _read_everything(ix, report)
+    except checksums.IndexDamage as exc:
+        report.problems.append(Problem("damaged", f"the index is damaged: {exc}", UPDATE))
+        return report
+    except IndexAccessError:
+        raise
     except Exception as exc:  # damaged files raise anything from OSError to struct.error
         if manifest is not None:
             manifest.close()

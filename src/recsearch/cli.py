@@ -93,11 +93,12 @@ def index_command(
     """
     from .readers import FORMATS
     from .sources import DEFAULT_SOURCE
-    from .store import current_generation
+    from .store import current_generation, current_is_damaged
 
     if format is not None and format not in FORMATS:
         _fail(f"unknown --format {format!r}: use one of {', '.join(FORMATS)}", 2)
-    if not paths and current_generation(index_dir) is None and not Path(DEFAULT_SOURCE).is_dir():
+    if (not paths and current_generation(index_dir) is None and not current_is_damaged(index_dir)
+            and not Path(DEFAULT_SOURCE).is_dir()):
         _fail(f"no {DEFAULT_SOURCE}/ folder here: name the record files or folders to index", 2)
     report = _run_update(paths or None, index_dir, rebuild, json_out, verbose, format)
     if watch:
@@ -126,6 +127,8 @@ def _print_report(report, index_dir, json_out: bool, verbose: bool) -> None:
     if json_out:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
+    for repair in report.repairs:
+        _say(f"recsearch: repaired the index: {repair}")
     if report.reason:
         _say(f"recsearch: rebuilt the whole index: {report.reason}")
     for failure in report.failed:

@@ -74,7 +74,8 @@ def _fail(message: str, code: int = 1):
 
 
 def _reports_errors(command):
-    """Turn our errors into a one-line message and their exit code."""
+    """Turn our errors into a one-line message and their exit code; Ctrl-C into exit 130;
+    anything else raised while the index is damaged into the damage and its fix."""
 
     @functools.wraps(command)
     def run(*args, **kwargs):
@@ -82,5 +83,17 @@ def _reports_errors(command):
             return command(*args, **kwargs)
         except RecsearchError as exc:
             _fail(str(exc), exc.exit_code)
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except Exception as exc:
+            from . import store
+
+            root = kwargs.get("index_dir")
+            damage = store.damage_of(root) if root is not None else None
+            if damage:
+                _fail(str(store.needs_update(root, damage)))
+            if isinstance(exc, EOFError):  # click would print only `Aborted!`
+                raise RuntimeError(f"EOFError: {exc}") from exc
+            raise
 
     return run

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -51,6 +52,26 @@ class HistoryEntry:
         return " ".join(parts)
 
 
+_TYPES = {"number": int, "query": str, "hits": int, "at": str, "records": int, "match_any": bool, "filters": dict}
+_REQUIRED = {"number", "query", "hits", "at", "records"}
+
+
+def _entry(line: bytes) -> HistoryEntry | None:
+    """One line of the history, or None if it is damaged (cut by a crash, or not ours)."""
+    try:
+        data = json.loads(line.decode("utf-8"))
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or set(data) - set(_TYPES) or not _REQUIRED <= set(data):
+        return None
+    for key, value in data.items():
+        if not isinstance(value, _TYPES[key]) or (_TYPES[key] is int and isinstance(value, bool)):
+            return None
+    if not all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in data.get("filters", {}).values()):
+        return None
+    return HistoryEntry(**data)
+
+
 def references(text: str) -> list[int]:
     """The `#N` history lines a query names (outside quoted phrases)."""
     return [int(n) for n in REFERENCE.findall(_QUOTED.sub(" ", text))]
@@ -61,21 +82,27 @@ class History:
 
     def __init__(self, root: str | Path):
         self.path = Path(root) / HISTORY
+        self._warned = False
 
     def entries(self) -> list[HistoryEntry]:
+        """Every readable line; damaged lines are skipped with one warning on stderr."""
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            lines = self.path.read_bytes().splitlines()
         except FileNotFoundError:
             return []
         except OSError as exc:
             raise QueryError(f"cannot read the search history {self.path}: {exc.strerror or exc}") from None
-        found = []
+        found, damaged = [], 0
         for line in lines:
-            try:
-                data = json.loads(line)
-                found.append(HistoryEntry(**data))
-            except (ValueError, TypeError):
-                continue  # a line cut by a crash: the others still count
+            entry = _entry(line)
+            if entry is not None:
+                found.append(entry)
+            elif line.strip():
+                damaged += 1
+        if damaged and not self._warned:
+            self._warned = True
+            print(f"recsearch: warning: {damaged} damaged line{'s' * (damaged != 1)} of the search history "
+                  f"{self.path} skipped", file=sys.stderr)
         return found
 
     def get(self, number: int) -> HistoryEntry:
@@ -91,7 +118,7 @@ class History:
                filters: dict[str, list[str]] | None = None) -> HistoryEntry:
         entries = self.entries()
         entry = HistoryEntry(
-            number=(entries[-1].number + 1) if entries else 1,
+            number=max((e.number for e in entries), default=0) + 1,
             query=query, hits=hits, records=records, match_any=match_any,
             filters={k: list(v) for k, v in (filters or {}).items() if v},
             at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -99,8 +126,11 @@ class History:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # One write of one line in append mode: concurrent searches do not interleave.
         line = json.dumps(entry.to_dict(), ensure_ascii=False) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
         try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":  # a line cut by a crash or damage
+                line = "\n" + line
             os.write(fd, line.encode("utf-8"))
         finally:
             os.close(fd)

@@ -78,8 +78,17 @@ class SourceFile:
 
 def read_source(path: str, display: str | None = None, format: str = "auto") -> SourceFile:
     """Read a record file once: digest it and parse its records."""
+    from .readers import MAX_FILE_BYTES
+
     shown = display or path
     try:
+        size = os.stat(path).st_size
+        if size > MAX_FILE_BYTES:  # refused before it is read into memory
+            digest = file_sha256(path)
+            if digest is None:
+                raise OSError(f"cannot read {shown}")
+            return SourceFile(path, digest, error=f"a file of {size / (1 << 20):,.0f} MiB: larger than the "
+                                                  f"{MAX_FILE_BYTES >> 20} MiB recsearch reads; split it")
         data = Path(path).read_bytes()
     except OSError as exc:
         return SourceFile(path, error=f"cannot read file: {exc.strerror or exc}")

@@ -5,7 +5,8 @@
       LOCK               held (flock) by the one `recsearch index` run writing
       last-run.json      what the last run did, for `recsearch stats`
       gen-…/             a Whoosh index, plus manifest-<N>.sqlite: the source
-                         files behind Whoosh generation N (see manifest.py)
+                         files behind Whoosh generation N (see manifest.py), and
+                         checksums-<N>.json: its files' sizes and CRCs (checksums.py)
 
 A rebuild writes a new generation and switches CURRENT to it when complete.
 An incremental run commits into the live generation: the manifest for the
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING
 
 from whoosh.filedb.filestore import FileStorage
 
+from . import checksums
 from .errors import IndexAccessError
 
 if TYPE_CHECKING:  # the manifest (and sqlite3) only for building and checking, not searching
@@ -42,16 +44,35 @@ MANIFEST_DRAFT = ".manifest-draft.sqlite"
 
 
 class DurableFileStorage(FileStorage):
-    """Whoosh file storage that flushes every file to disk before Whoosh
-    renames its table of contents into place, so that a power loss cannot
-    leave a committed index pointing at unwritten segment data."""
+    """Whoosh file storage that writes the checksums of a generation and flushes every
+    file to disk before Whoosh renames its table of contents into place, so that a
+    power loss cannot leave a committed index pointing at unwritten segment data, and
+    damage found later is told from a good index."""
 
     def rename_file(self, oldname, newname, safe=False):
-        if newname.endswith(".toc"):
+        found = checksums.toc_generation(newname)
+        if found is not None:
+            from whoosh.index import TOC
+
+            toc = TOC.read(_Renamed(self, oldname), found[0], found[1])
+            files = checksums.compute(self.folder, newname, oldname, checksums.segment_files(self, toc.segments))
+            checksums.write(self.folder, found[1], files)
             for name in os.listdir(self.folder):
                 fsync_path(os.path.join(self.folder, name))
         super().rename_file(oldname, newname, safe)
         fsync_path(self.folder)
+        if found is not None:
+            checksums.prune(self.folder, found[1])
+
+
+class _Renamed:
+    """A storage showing one file under the name it is about to be renamed to (for TOC.read)."""
+
+    def __init__(self, storage, name: str):
+        self.storage, self.name = storage, name
+
+    def open_file(self, _name, *args, **kwargs):
+        return self.storage.open_file(self.name, *args, **kwargs)
 
 
 def fsync_path(path: str | Path) -> None:
@@ -67,12 +88,20 @@ def fsync_path(path: str | Path) -> None:
         os.close(fd)
 
 
+def umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_atomically(path: Path, text) -> None:
     """Write a file so that readers see the old or the new content, never a part.
 
     `text` is a string or an iterable of strings written one after another."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        # mkstemp makes the file private; the index's files get the modes the umask gives.
+        os.fchmod(fd, 0o666 & ~umask())
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             if isinstance(text, str):
                 fh.write(text)
@@ -88,19 +117,55 @@ def write_atomically(path: Path, text) -> None:
 
 
 def current_generation(root: Path) -> Path | None:
+    """The live generation folder, or None if there is no index or CURRENT names none
+    (see `current_is_damaged`); IndexAccessError if the index may not be read."""
     try:
-        name = (root / CURRENT).read_text(encoding="utf-8").strip()
+        raw = (Path(root) / CURRENT).read_bytes()
+    except PermissionError:
+        raise IndexAccessError(f"permission denied: cannot read the index at {root}") from None
     except OSError:
         return None
-    gen = root / name
-    return gen if name.startswith("gen-") and gen.is_dir() else None
+    name = raw.decode("utf-8", "replace").strip()
+    gen = Path(root) / name
+    return gen if name.startswith("gen-") and "/" not in name and gen.is_dir() else None
+
+
+def current_is_damaged(root: Path) -> bool:
+    """Whether the index has generations but CURRENT names none of them."""
+    return current_generation(root) is None and any(p.is_dir() for p in Path(root).glob("gen-*"))
+
+
+def recover_current(root: Path) -> str | None:
+    """Point a damaged CURRENT at the newest generation whose files all verify and that
+    has its manifest, else at the newest with a manifest (the run then rebuilds it from
+    the sources that manifest remembers); what was repaired, or None. Call with the
+    index lock held: generations newer than CURRENT are deleted as abandoned."""
+    if not current_is_damaged(root):
+        return None
+    gens = sorted((p for p in root.glob("gen-*") if p.is_dir()), reverse=True)
+    for need_whole in (True, False):
+        for gen in gens:
+            try:
+                ix = open_whoosh(gen)
+                if need_whole:
+                    checksums.verify_index(ix, gen, full=True)
+                manifest = load_manifest(gen, ix.latest_generation())
+            except Exception:  # a damaged or incomplete generation: try the one before
+                continue
+            if manifest is not None:
+                manifest.close()
+                write_atomically(root / CURRENT, gen.name)
+                return f"its CURRENT file was damaged; it names {gen.name} again"
+    return None
 
 
 def create_generation(root: Path) -> Path:
     try:
         root.mkdir(parents=True, exist_ok=True)
         # Names sort by creation time: see drop_abandoned_generations.
-        return Path(tempfile.mkdtemp(prefix=f"gen-{time.time_ns()}-", dir=root))
+        gen = Path(tempfile.mkdtemp(prefix=f"gen-{time.time_ns()}-", dir=root))
+        gen.chmod(0o777 & ~umask())  # mkdtemp makes it private: see write_atomically
+        return gen
     except OSError as exc:
         raise IndexAccessError(f"cannot write the index at {root}: {exc.strerror or exc}") from None
 
@@ -127,6 +192,36 @@ def drop_abandoned_generations(root: Path) -> None:
             shutil.rmtree(gen, ignore_errors=True)
 
 
+def remove_partial_files(root: Path) -> None:
+    """Delete what an interrupted or failed run left in the live generation and beside it:
+    segment files no table of contents names, temporary tables and files. Call with the
+    index lock held (only the lock holder writes such files)."""
+    from whoosh.index import TOC, clean_files
+
+    for tmp in root.glob(f".{CURRENT}.*"):
+        tmp.unlink(missing_ok=True)
+    gen = current_generation(root)
+    if gen is None:
+        return
+    for tmp in [*gen.glob("*.tmp"), *gen.glob("_*.toc.*"), *gen.glob(".*")]:
+        if tmp.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            tmp.unlink(missing_ok=True)
+    try:
+        storage = FileStorage(str(gen), supports_mmap=False)
+        toc = TOC.read(storage, "MAIN")
+    except Exception:  # a damaged table of contents: the run rebuilds this generation
+        return
+    clean_files(storage, "MAIN", toc.generation, toc.segments)
+    # The manifest and checksums of a commit that did not happen are written before it.
+    for prefix in (MANIFEST_PREFIX, checksums.PREFIX):
+        for path in gen.glob(f"{prefix}*"):
+            number = path.name[len(prefix):].split(".")[0]
+            if number.isdigit() and int(number) > toc.generation:
+                path.unlink(missing_ok=True)
+
+
 def open_whoosh(gen: Path, writable: bool = False):
     """Open the Whoosh index in a generation folder (durable storage for writers).
 
@@ -134,11 +229,35 @@ def open_whoosh(gen: Path, writable: bool = False):
     BytesIO when it opens it, which costs ~100 ms per large segment on every
     open; plain file reads seek only to what a query needs.
     """
+    try:
+        os.listdir(gen)  # Whoosh takes a folder it may not list for an empty index
+    except PermissionError:
+        raise IndexAccessError(f"permission denied: cannot read the index at {gen.parent} ({gen.name})") from None
     if writable:
         storage = DurableFileStorage(str(gen), supports_mmap=False)
     else:
         storage = FileStorage(str(gen), supports_mmap=False, readonly=True)
     return storage.open_index()
+
+
+def damage_of(root: str | Path) -> str | None:
+    """What is damaged in the live index at `root` (every file's checksum read), or None."""
+    try:
+        gen = current_generation(Path(root))
+        if gen is None:
+            return "its CURRENT file names no generation" if current_is_damaged(Path(root)) else None
+        checksums.verify_index(open_whoosh(gen), gen, full=True)
+    except checksums.IndexDamage as exc:
+        return str(exc)
+    except IndexAccessError:
+        return None
+    except Exception as exc:  # the table of contents itself cannot be read
+        return f"it cannot be opened ({type(exc).__name__}: {exc})"
+    return None
+
+
+def needs_update(root: Path, why: str) -> IndexAccessError:
+    return IndexAccessError(f"the index at {root} is damaged ({why}): the index needs `recsearch index`")
 
 
 def open_index(root: str | Path, attempts: int = 3):
@@ -147,18 +266,25 @@ def open_index(root: str | Path, attempts: int = 3):
     for attempt in range(attempts):
         gen = current_generation(root)
         if gen is None:
+            if current_is_damaged(root):
+                raise needs_update(root, "its CURRENT file names no generation")
             where = shlex.quote(str(root.absolute()))  # a hint that works from any folder
             raise IndexAccessError(f"no index at {where}: build one with `recsearch index FOLDER --index {where}`")
         try:
             ix = open_whoosh(gen)
+            checksums.verify_index(ix, gen)
             ix.reader().close()  # opens every segment now, not mid-search
             return ix
+        except IndexAccessError:
+            raise
+        except PermissionError as exc:
+            where = f" ({Path(exc.filename).name})" if exc.filename else ""
+            raise IndexAccessError(f"permission denied: cannot read the index at {root}{where}") from None
         except Exception as exc:  # Whoosh raises many kinds on damaged or vanishing files
             # A writer may have just replaced the files we were opening: retry.
             if attempt + 1 == attempts:
-                raise IndexAccessError(
-                    f"index at {root} cannot be opened ({exc}): rebuild it with `recsearch index --rebuild`"
-                ) from None
+                why = str(exc) if isinstance(exc, checksums.IndexDamage) else f"it cannot be opened: {exc}"
+                raise needs_update(root, why) from None
             time.sleep(0.05)
 
 
@@ -240,7 +366,7 @@ class IndexLock:
     def __enter__(self) -> IndexLock:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
             raise IndexAccessError(f"cannot write the index at {self.path.parent}: {exc.strerror or exc}") from None
         deadline = time.monotonic() + self.timeout

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
@@ -31,6 +32,21 @@ class _SegmentingTask(SubWriterTask):
     segment_docs = SEGMENT_DOCS
 
     def run(self):
+        # Ctrl-C is the parent's to handle (it stops these processes); a failure here,
+        # such as a full disk, goes back to the parent to report, not as a traceback.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            self._write_segments()
+        except BaseException as exc:
+            failure = WriterFailure(getattr(exc, "errno", None), getattr(exc, "strerror", None) or repr(exc),
+                                    getattr(exc, "filename", None))
+            try:
+                self.writer.cancel()
+            except Exception:
+                pass
+            self.resultqueue.put(failure)
+
+    def _write_segments(self):
         ix = self.storage.open_index(self.indexname)
         segments = []
         self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
@@ -47,6 +63,18 @@ class _SegmentingTask(SubWriterTask):
         else:  # its files are not in the table of contents: the commit deletes them
             self.writer._close_segment()
         self.resultqueue.put(segments)
+
+
+class WriterFailure:
+    """Why a writer process failed: raised again in the parent as OSError or RuntimeError."""
+
+    def __init__(self, code: int | None, message: str, filename: str | None):
+        self.code, self.message, self.filename = code, message, filename
+
+    def exception(self) -> Exception:
+        if self.code is not None:
+            return OSError(self.code, self.message, self.filename)
+        return RuntimeError(f"an index writer process failed: {self.message}")
 
 
 class SegmentingMpWriter(MpWriter):
@@ -72,16 +100,23 @@ class SegmentingMpWriter(MpWriter):
         finalsegments = self._merge_segments(mergetype, optimize, merge)
         # Results are taken before joining: a process that has put a big item on
         # a queue does not end until it is read.
+        failure = None
         for task in self.tasks:
             while True:
                 try:
-                    finalsegments += self.resultqueue.get(timeout=1)
+                    result = self.resultqueue.get(timeout=1)
                     break
                 except queue.Empty:
                     if not any(t.is_alive() for t in self.tasks):
                         raise RuntimeError("an index writer process ended without its segments") from None
+            if isinstance(result, WriterFailure):
+                failure = failure or result
+            else:
+                finalsegments += result
         for task in self.tasks:
             task.join()
+        if failure is not None:
+            raise failure.exception()
         # Deletions and documents given to this process itself (none in a build).
         if self._added:
             finalsegments.append(self._finalize_segment())
@@ -89,6 +124,16 @@ class SegmentingMpWriter(MpWriter):
             self._close_segment()
         self._commit_toc(finalsegments)
         self._finish()
+
+
+    def cancel(self):
+        """Stop the writer processes (they may be waiting for work that will not come)."""
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+        for task in self.tasks:
+            task.join(5)
+        SegmentWriter.cancel(self)
 
 
 def open_writer(ix, files: int):

@@ -18,7 +18,14 @@ __all__ = ["FORMATS", "FileRecords", "NotARecordFile", "RecordError", "parse_see
 
 FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex", "endnote-xml", "marc", "marcxml", "crossref",
            "datacite", "jats", "oai", "jalc", "mods", "wos", "zotero-csv")
-MAX_UNPACKED = 2 << 30  # a gzip file unpacking past 2 GiB is refused, not read into memory
+# Caps no real catalogue file or record comes near, so that no input can make a run take
+# gigabytes: a file (unpacked) larger than MAX_FILE_BYTES, a gzip file unpacking past it
+# (stopped as soon as it does), and a record-page file (one record) larger than
+# MAX_RECORD_BYTES are refused with the reason, and not read again until they change.
+MAX_FILE_BYTES = 256 << 20
+MAX_RECORD_BYTES = 16 << 20
+MAX_UNPACKED = MAX_FILE_BYTES
+_GUNZIP_CHUNK = 1 << 20
 # Files named so are expected to be records: one that is not is an error, not skipped.
 RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline", ".ris",
                    ".bib", ".enw", ".mrc", ".marc")
@@ -50,7 +57,7 @@ def read_file_records(data: bytes, source: str, format: str = "auto") -> FileRec
         raise ValueError(f"unknown format {format!r}: one of {', '.join(FORMATS)}")
     if data[:2] == b"\x1f\x8b":
         data = _gunzip(data, source)
-    if not data.strip():
+    if not data or data.isspace():  # (strip would copy the whole file)
         raise RecordError(source, "empty file")
     found = sniff_format(data) if format == "auto" else format
     if found is None:
@@ -89,6 +96,9 @@ def _unrecognised(data: bytes, source: str):
 
 
 def _read_seed(data: bytes, source: str) -> FileRecords:
+    if len(data) > MAX_RECORD_BYTES:
+        raise RecordError(source, f"a record page of {_mib(len(data))}: larger than the "
+                                  f"{_mib(MAX_RECORD_BYTES)} a record may have; not read")
     return FileRecords("seed", [read_seed_bytes(data, source)])
 
 
@@ -300,20 +310,45 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
-def _gunzip(data: bytes, source: str) -> bytes:
-    """Unpack gzip (all members), refusing what would unpack past MAX_UNPACKED."""
-    parts, size = [], 0
-    while data:
-        unpacker = zlib.decompressobj(wbits=31)
-        try:
-            part = unpacker.decompress(data, MAX_UNPACKED - size + 1)
-        except zlib.error as exc:
-            raise RecordError(source, f"broken gzip file ({exc})") from None
+def _gunzip(data: bytes, source: str) -> bytearray:
+    """Unpack gzip (all members). A first pass only counts, so that a file unpacking past
+    MAX_UNPACKED (a small file may unpack to gigabytes) is refused without holding any of
+    it; the second fills a buffer of the exact size."""
+    size = 0
+    for part in _unpacked_parts(data, source):
         size += len(part)
         if size > MAX_UNPACKED:
-            raise RecordError(source, f"gzip file unpacks to more than {MAX_UNPACKED >> 30} GiB: not read")
-        if not unpacker.eof:
-            raise RecordError(source, "truncated gzip file")
-        parts.append(part)
-        data = unpacker.unused_data.lstrip(b"\x00")
-    return b"".join(parts)
+            raise RecordError(source, f"gzip file unpacks to more than {_mib(MAX_UNPACKED)}: not read")
+    out = bytearray(size)
+    filled = 0
+    for part in _unpacked_parts(data, source):
+        out[filled:filled + len(part)] = part
+        filled += len(part)
+    return out
+
+
+def _unpacked_parts(data: bytes, source: str):
+    """The unpacked bytes of every gzip member in turn, a few megabytes at a time."""
+    view = memoryview(data)
+    pos = 0  # the end of the input handed to the unpacker
+    while pos < len(view):
+        unpacker = zlib.decompressobj(wbits=31)
+        while not unpacker.eof:
+            chunk = unpacker.unconsumed_tail
+            if not chunk:
+                if pos >= len(view):
+                    raise RecordError(source, "truncated gzip file")
+                chunk = view[pos:pos + _GUNZIP_CHUNK]
+                pos += len(chunk)
+            try:
+                yield unpacker.decompress(chunk, 4 * _GUNZIP_CHUNK)
+            except zlib.error as exc:
+                raise RecordError(source, f"broken gzip file ({exc})") from None
+        # What the member did not use starts the next member (after any NUL padding).
+        pos -= len(unpacker.unused_data) + len(unpacker.unconsumed_tail)
+        while pos < len(view) and view[pos] == 0:
+            pos += 1
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1 << 20):,.0f} MiB" if size >= 1 << 20 else f"{size:,} bytes"

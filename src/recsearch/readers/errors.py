@@ -23,7 +23,7 @@ def decode_record_bytes(data: bytes, source: str) -> tuple[str, str | None]:
 
     Raises RecordError for empty and binary files.
     """
-    if not data.strip():
+    if not data or data.isspace():  # (strip would copy the whole file)
         raise RecordError(source, "empty file")
     if b"\x00" in data[:65536]:
         raise RecordError(source, "binary file (NUL bytes), not a text record")
