@@ -252,6 +252,35 @@ def split_affiliations(text: str, count: int) -> list[str] | None:
     return found[0] if found else None
 
 
+def _confirmed(text: str, strong: frozenset[int], width: int = 20) -> set[int]:
+    """Where an address opens that also opens the text or follows a strong
+    seam: authors sharing an address repeat it word for word. Confirms weak
+    seams (`Institute of Neuro|Informatics` opens no address) and finds
+    invisible ones (`…CNEA|Instituto de Investigaciones…`)."""
+    known = {text[k:k + width] for k in (0, *strong)}
+    inside = _open_brackets(text)
+    found: set[int] = set()
+    # Only where a cut may be (`_candidates` takes in `CNEA|Instituto`): one
+    # look-up each, so a long text costs no more than its length.
+    for m in _candidates().finditer(text, 1):
+        at = m.start()
+        if len(text) - at >= width and text[at:at + width] in known:
+            before = text[at - 1]
+            if (before.isalnum() or before in ".)") and not (inside and inside(at)):
+                found.add(at)
+    return found
+
+
+def split_affiliations(text: str, count: int) -> list[str] | None:
+    """Cut concatenated affiliations into exactly `count` pieces, or None.
+
+    A cut set is used only when it yields exactly `count` pieces with
+    balanced brackets; anything less certain returns None (keep it whole).
+    """
+    found = split_affiliations_weighed(text, count)
+    return found[0] if found else None
+
+
 def _confirmed(text: str, strong: set[int], width: int = 20) -> set[int]:
     """Where an address opens that also opens the text or follows a strong
     seam: authors sharing an address repeat it word for word. Confirms weak
@@ -278,8 +307,14 @@ def split_affiliations_weighed(text: str, count: int) -> tuple[list[str], int] |
     if count == 1:
         return ([text.strip()], 0) if text.strip() else None
     strong, weak = affiliation_cuts(text)
-    confirmed = _confirmed(text, strong)
-    for cuts in (strong | weak, strong | weak | confirmed, strong | (weak & confirmed), strong):
+
+    def tiers():
+        yield strong | weak
+        confirmed = _confirmed(text, strong)  # only when all seams together do not fit
+        yield strong | weak | confirmed
+        yield strong | (weak & confirmed)
+        yield strong
+    for cuts in tiers():
         if len(cuts) == count - 1:
             bounds = [0, *sorted(cuts), len(text)]
             pieces = [text[a:b].strip() for a, b in zip(bounds, bounds[1:])]
