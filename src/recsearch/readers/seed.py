@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..record import Author, Record
-from . import boundaries
+from . import affiliation_seams, boundaries
 from .errors import RecordError, decode_record_bytes
 
 _STAFF_START = re.compile(r"^_version_\s*\|")
@@ -298,7 +298,7 @@ def _choose_split(readings, regions, trusted: bool):
     splits = []
     for (numbers, _), region in zip(readings, regions):
         ids = sorted({i for i in numbers if i is not None})
-        found = boundaries.split_affiliations_weighed(region, len(ids)) if trusted and ids else None
+        found = affiliation_seams.split_affiliations_weighed(region, len(ids)) if trusted and ids else None
         splits.append((numbers, dict(zip(ids, found[0])), found[1]) if found else None)
     if len(readings) == 2 and regions[1] and not any(n is not None for n in readings[1][0]):
         readings, splits = readings[:1], splits[:1]  # text left over with no author to hold it
@@ -322,7 +322,7 @@ def _opening_recurs(region: str, text: str) -> bool:
     opening = region[:24]
     if len(opening) < 24:
         return False
-    strong, weak = boundaries.affiliation_cuts(text)
+    strong, weak = affiliation_seams.affiliation_cuts(text)
     at = text.find(opening, 1)
     while at >= 0:
         if at in strong or at in weak:
