@@ -37,7 +37,7 @@ def queries(index: Path) -> dict[str, str]:
     or_list, words = "", iter(rng.sample(lexicon, min(len(lexicon), 3000)))
     while len(or_list) < 12886:
         or_list += (" OR " if or_list else "") + next(words)
-    inside = MAX_QUERY_WORDS // 2 + 1
+    inside = MAX_QUERY_WORDS // 2  # and the ORs between them
     return {
         "a 5,000-letter word": "x" * 5000,
         "a 9,712-letter word": "".join(rng.choice("abcdefghij") for _ in range(9712)),

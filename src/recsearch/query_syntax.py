@@ -30,6 +30,8 @@ class SyntaxProblem(QueryError):
     """A query refused for its syntax, with the query that would run instead."""
 
     def __init__(self, message: str, corrected: str | None):
+        # One line whatever the query held (a newline typed in it is a space to the parser).
+        corrected = " ".join(corrected.split()) if corrected else corrected
         suffix = f"; run: recsearch search {shlex.quote(corrected)}" if corrected and corrected.strip() else ""
         super().__init__(message + suffix)
         self.corrected = corrected

@@ -1,9 +1,12 @@
 """Did you mean: rescue a search that found nothing or little.
 
 First, words the index does not hold are replaced by the closest words it
-does hold (in the same fields). If that finds nothing more, a relaxed variant
-(any word instead of all) and a fuzzy one (`word~`) are tried. Each
-suggestion is a ready-to-run command with the number of records it finds.
+does hold (in the same fields). If that finds nothing more and a year was
+typed, the other words with `--year` around it; otherwise a relaxed variant
+(any word instead of all) and a fuzzy one (`word~`). Each suggestion is a
+ready-to-run command with the number of records it finds. The caller bounds
+the time; here the cost per word is one walk of the lexicon per first letter
+and field, and rapidfuzz comparisons with the words of about its length.
 """
 
 from __future__ import annotations
