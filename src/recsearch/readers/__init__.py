@@ -21,7 +21,7 @@ FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "
 MAX_UNPACKED = 2 << 30  # a gzip file unpacking past 2 GiB is refused, not read into memory
 # Files named so are expected to be records: one that is not is an error, not skipped.
 RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline", ".ris",
-                   ".bib", ".enw", ".mrc", ".marc")
+                   ".bib", ".mrc", ".marc")
 # Lines that only a captured VuFind record page has.
 _SEED_MARKS = ("_version_ |", "Main Authors:", "Saved in:", "\nFormat: |")
 
