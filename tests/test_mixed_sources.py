@@ -111,6 +111,8 @@ def test_forced_format(collection, tmp_path):
     result = run("index", collection / "pubmed_set.xml", "--index", ix, "--format", "cord19")
     assert result.exit_code == 1 and "not a CORD-19 metadata CSV" in result.stderr
     result = run("index", collection / "pubmed_set.xml", "--index", ix, "--format", "marc")
+    assert result.exit_code == 1 and "not a MARC record" in result.stderr  # MARC is read now, this is no MARC
+    result = run("index", collection / "pubmed_set.xml", "--index", ix, "--format", "refer")
     assert result.exit_code == 2 and "unknown --format" in result.stderr
     # Back to auto: every file is read again with the right reader.
     result = run("index", collection / "pubmed_set.xml", "--index", ix, "--format", "auto", "--json")

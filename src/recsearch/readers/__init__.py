@@ -28,7 +28,7 @@ MAX_UNPACKED = MAX_FILE_BYTES
 _GUNZIP_CHUNK = 1 << 20
 # Files named so are expected to be records: one that is not is an error, not skipped.
 RECORD_SUFFIXES = (".txt", ".json", ".jsonl", ".ldj", ".ndjson", ".xml", ".csv", ".nbib", ".medline", ".ris",
-                   ".bib", ".enw", ".mrc", ".marc")
+                   ".bib", ".mrc", ".marc")
 # Lines that only a captured VuFind record page has.
 _SEED_MARKS = ("_version_ |", "Main Authors:", "Saved in:", "\nFormat: |")
 
