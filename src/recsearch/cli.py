@@ -164,7 +164,7 @@ def _fitted(line: str) -> str:
     """A long line wrapped to the terminal, indented under itself (whole in a pipe)."""
     from .terminal import terminal_width, wrap
 
-    return "\n".join(wrap(line, terminal_width(), "  "))
+    return "\n".join(wrap(line, terminal_width(), "  ", ""))
 
 
 def _watch(sources, index_dir, interval: float, json_out: bool, verbose: bool) -> None:
