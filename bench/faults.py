@@ -40,7 +40,7 @@ CLI = """import atexit, re, sys
 import recsearch.writers as w
 w.PARALLEL_FROM = int(sys.argv.pop(1))
 peak_file = sys.argv.pop(1)
-hwm = lambda: re.search(r"VmHWM:\\\\s+(\\\\d+)", open("/proc/self/status").read()).group(1)
+hwm = lambda: re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)
 atexit.register(lambda: open(peak_file, "w").write(hwm()))
 from recsearch.cli import main
 main()"""
