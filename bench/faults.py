@@ -1,6 +1,7 @@
 """Fault trial: kill points, a full disk, damage to every index file, hostile inputs.
 
     python bench/faults.py [--records N] [--kills K] [--work DIR] [--skip-memory]
+    python bench/faults.py --open-cost INDEX
 
 Builds a corpus of N seed records (bench/make_corpus.py) and its index, then:
 - kills `recsearch index` (SIGKILL at random moments, and Ctrl-C to the process
@@ -40,7 +41,7 @@ CLI = """import atexit, re, sys
 import recsearch.writers as w
 w.PARALLEL_FROM = int(sys.argv.pop(1))
 peak_file = sys.argv.pop(1)
-hwm = lambda: re.search(r"VmHWM:\\\\s+(\\\\d+)", open("/proc/self/status").read()).group(1)
+hwm = lambda: re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)
 atexit.register(lambda: open(peak_file, "w").write(hwm()))
 from recsearch.cli import main
 main()"""
@@ -298,6 +299,32 @@ def memory_trial(work: Path, corpus: Path) -> None:
           ["file", "size", "exit", "refused as", "peak", "above usual", "first run", "next run"], rows)
 
 
+def open_cost(root: Path, repeat: int = 50) -> None:
+    """What the checksum comparison adds to opening an index (best of `repeat`, ms)."""
+    from recsearch import checksums
+
+    gen = store.current_generation(root)
+    ix = store.open_whoosh(gen)
+
+    def best(f, n=repeat):
+        times = []
+        for _ in range(n):
+            t0 = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t0)
+        return min(times) * 1000
+
+    size = sum(p.stat().st_size for p in gen.iterdir()) / 1e6
+    rows = [[f"{size:,.0f} MB", len(ix._segments()),
+             f"{best(lambda: store.open_whoosh(gen).reader().close()):.2f}",
+             f"{best(lambda: checksums.verify_index(ix, gen)):.2f}",
+             f"{best(lambda: store.open_index(root)):.2f}",
+             f"{best(lambda: checksums.verify_index(ix, gen, full=True), 3):.0f}"]]
+    table(f"Cost of the checksums on open ({root})",
+          ["index size", "segments", "open, no check (ms)", "sizes and times (ms)", "open_index (ms)",
+           "every CRC, as check does (ms)"], rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, default=300)
@@ -306,7 +333,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=19)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--only", choices=["kills", "disk", "damage", "memory"])
+    parser.add_argument("--open-cost", type=Path, metavar="INDEX", help="only time opening this index")
     args = parser.parse_args()
+    if args.open_cost:
+        open_cost(args.open_cost)
+        return
     rng = random.Random(args.seed)
     work = args.work or Path(tempfile.mkdtemp(prefix="recsearch-faults-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -157,7 +157,10 @@ def update_index(
                 old.close()
         report.seconds = time.monotonic() - started
         last_run = {"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **report.to_dict()}
-        store.write_atomically(root / store.LAST_RUN, json.dumps(last_run, ensure_ascii=False, indent=1))
+        try:  # what `stats` shows: the run itself is committed already
+            store.write_atomically(root / store.LAST_RUN, json.dumps(last_run, ensure_ascii=False, indent=1))
+        except OSError:
+            pass
     return report
 
 

@@ -78,17 +78,26 @@ class SourceFile:
 
 def read_source(path: str, display: str | None = None, format: str = "auto") -> SourceFile:
     """Read a record file once: digest it and parse its records."""
-    from .readers import MAX_FILE_BYTES
+    from .readers import MAX_FILE_BYTES, MAX_RECORD_BYTES, sniff_format
 
     shown = display or path
     try:
         size = os.stat(path).st_size
-        if size > MAX_FILE_BYTES:  # refused before it is read into memory
+        too_big = None
+        if size > MAX_FILE_BYTES:
+            too_big = f"a file of {size / (1 << 20):,.0f} MiB: larger than the {MAX_FILE_BYTES >> 20} MiB " \
+                      "recsearch reads; split it"
+        elif size > MAX_RECORD_BYTES and format in ("auto", "seed"):
+            with open(path, "rb") as fh:
+                head = fh.read(65536)
+            if head[:2] != b"\x1f\x8b" and (format == "seed" or sniff_format(head) == "seed"):
+                too_big = f"a record page of {size / (1 << 20):,.0f} MiB: larger than the " \
+                          f"{MAX_RECORD_BYTES >> 20} MiB a record may have; not read"
+        if too_big:  # refused before it is read into memory
             digest = file_sha256(path)
             if digest is None:
                 raise OSError(f"cannot read {shown}")
-            return SourceFile(path, digest, error=f"a file of {size / (1 << 20):,.0f} MiB: larger than the "
-                                                  f"{MAX_FILE_BYTES >> 20} MiB recsearch reads; split it")
+            return SourceFile(path, digest, error=too_big)
         data = Path(path).read_bytes()
     except OSError as exc:
         return SourceFile(path, error=f"cannot read file: {exc.strerror or exc}")
