@@ -63,11 +63,12 @@ def split_name(name: str) -> tuple[str, str, bool]:
     if len(raw) == 1:
         return name, "", False
     # Family name: the last word, with the particles before it, and the word
-    # before those (`Pérez de Diego`) while a given name is left.
+    # before those (`Pérez de Diego`) while a given name is left, unless that
+    # word is an initial (`Gabriela C de Carvalho`).
     start = len(raw) - 1
     while start > 1 and raw[start - 1].lower() in PARTICLES:
         start -= 1
-    if start < len(raw) - 1 and start > 1:
+    if start < len(raw) - 1 and start > 1 and not _is_initials(raw[start - 1], shouting):
         start -= 1
     return " ".join(raw[start:]), " ".join(raw[:start]), False
 
@@ -129,30 +130,95 @@ def name_similarity(query: NameParts, candidate: NameParts) -> float:
     matched with the query word that fits it best (typos through rapidfuzz,
     initials against given names). Family words weigh twice given words,
     particles half; a candidate whose family name nothing fits scores low.
+    Family words after the first one typed weigh little when left out (the
+    first surname alone is how Spanish and Portuguese names are cited); the
+    ones before it weigh in full (the second surname alone is a weaker fit).
     """
     q_words = query.words
     if not q_words or not candidate.words:
         return 0.0
     weights, scores = [], []
     family_fit = 0.0
+    surname_typed = False
     for role, words in (("given", candidate.given), ("family", candidate.family)):
         for word in words:
             best = max(_word_similarity(q, word) for q in q_words)
             if role == "given" and len(word) == 1:
-                best = min(best, 0.9)
+                best = min(best, 0.9 if word in q_words else _FULL_FOR_INITIAL)
             particle = word in PARTICLES and role == "family" and word != words[-1]
             weight = 0.5 if particle else (2.0 if role == "family" else 1.0)
+            if role == "family" and best < 0.75 and (particle or surname_typed):
+                weight = _LATER_PARTICLE if particle else _LATER_SURNAME
             if role == "family" and not particle:
                 family_fit = max(family_fit, best)
+                surname_typed = surname_typed or best >= 0.75
             weights.append(weight)
             scores.append(weight * (best if best >= 0.75 else 0.0))
     covered = sum(scores) / sum(weights)
     # Every word the user typed should fit something; initials count less.
-    fits = [max(_word_similarity(q, c) for c in candidate.words) for q in q_words]
+    fits = [max(_word_similarity(q, c) if len(c) > 1 or len(q) == 1 else min(_word_similarity(q, c), _FULL_FOR_INITIAL)
+                for c in candidate.words) for q in q_words]
     q_weights = [0.5 if len(q) == 1 else 1.0 for q in q_words]
     typed = sum(w * (f if f >= 0.75 else 0.0) for w, f in zip(q_weights, fits)) / sum(q_weights)
     score = 100 * (0.55 * covered + 0.45 * typed)
+    if _family_order_swapped(q_words, candidate.family):
+        score -= _SWAPPED_FAMILY  # `Jiménez Merino` typed, `Merino Jiménez` stored
     return round(score * (1.0 if family_fit >= 0.8 else 0.4), 2)
+
+
+def _family_order_swapped(q_words: tuple[str, ...], family: tuple[str, ...]) -> bool:
+    """Whether two family words the query holds come in it in the other order."""
+    places = []
+    for word in family:
+        if word in PARTICLES:
+            continue
+        fit, place = max((_word_similarity(q, word), -i) for i, q in enumerate(q_words))
+        if fit >= 0.8 and len(word) > 1:
+            places.append(-place)
+    return any(a > b for a, b in zip(places, places[1:]))
+
+
+_SWAPPED_FAMILY = 3.0
+# The weight of a family word left out after one that was typed (`Jiménez`
+# for Jiménez Merino), and of a particle left out (`Pérez Diego`, `Almeida`
+# for de Almeida).
+_LATER_SURNAME = 0.25
+_LATER_PARTICLE = 0.1
+# A full given name typed fits a stored initial (`Rodrigo` for `R.`) less than
+# the name itself would, and less than an initial typed for it.
+_FULL_FOR_INITIAL = 0.75
+
+
+@lru_cache(maxsize=100_000)
+def name_readings(name: str) -> tuple[NameParts, ...]:
+    """The ways a stored name may split into given and family words.
+
+    Written without a comma, `Silvia Jiménez Merino` may be Silvia of the
+    Jiménez Merino or Silvia Jiménez of the Merino (as `John Michael Smith`):
+    position cannot tell, so both are read and the typed name picks.
+    """
+    parts = parse_name(name)
+    readings = [parts]
+    family, given, initials_last = split_name(name)
+    tokens = given.split()
+    if "," in name or initials_last or len(parts.family) != 1 or len(tokens) < 2:
+        return tuple(readings)
+    last = tokens[-1]
+    # Particles before the moved word go with it (`Rodrigo de Almeida Vaucher`).
+    cut = len(tokens) - 1
+    while cut > 1 and tokens[cut - 1].lower() in PARTICLES:
+        cut -= 1
+    moved = tuple(w for t in tokens[cut:] for w in fold_words(t))
+    shouting = " ".join(name.split()).isupper()
+    if (moved and parts.given[-len(moved):] == moved and not _is_initials(last.strip(".-"), shouting)
+            and "." not in last and all(len(w) > 1 for w in moved) and moved[-1] not in PARTICLES):
+        readings.append(NameParts(parts.given[: -len(moved)], moved + parts.family))
+    return tuple(readings)
+
+
+def name_score(query: NameParts, name: str) -> float:
+    """`name_similarity` of the stored name's best-fitting reading (see `name_readings`)."""
+    return max(name_similarity(query, reading) for reading in name_readings(name))
 
 
 def _given_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -166,6 +232,16 @@ def _given_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
         elif _ratio(x, y) < 85:
             return False
     return True
+
+
+def same_person_names(a: str, b: str) -> str | None:
+    """`same_person` for two stored names, over the readings of each (see `name_readings`)."""
+    for x in name_readings(a):
+        for y in name_readings(b):
+            reason = same_person(x, y)
+            if reason:
+                return reason
+    return None
 
 
 def same_person(a: NameParts, b: NameParts) -> str | None:
@@ -212,10 +288,9 @@ def cluster_names(scored: list[tuple[str, float]], limit: int | None = None) -> 
     # order the index gave; the name itself breaks remaining ties.
     ordered = sorted(scored, key=lambda x: (-x[1], -len("".join(parse_name(x[0]).given)), x[0]))
     for name, score in ordered:
-        parts = parse_name(name)
         for names, _, why in clusters:
-            reason = same_person(parse_name(names[0]), parts)
-            if reason and all(same_person(parse_name(n), parts) for n in names[1:]):
+            reason = same_person_names(names[0], name)
+            if reason and all(same_person_names(n, name) for n in names[1:]):
                 names.append(name)
                 why.append(f"{name} ~ {names[0]}: {reason}")
                 break
@@ -236,7 +311,7 @@ def lookup_authors(ix, text: str, limit: int = 10, max_records: int | None = 50,
     with ix.searcher() as searcher:
         found: dict[str, float] = {}
         for name in _candidate_names(searcher, words, candidates):
-            score = name_similarity(query_parts, parse_name(name))
+            score = name_score(query_parts, name)
             if score >= 45:
                 found[name] = score
         matches = [_gather(searcher, names, score, why, max_records)
