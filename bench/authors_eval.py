@@ -241,10 +241,14 @@ def two_surname_rival(kind: str, q, t, o) -> bool:
     """Does the other name `o` fit the query `q` at least as well as the target `t`, by the names
     alone: the same given names (or initials, for the initials kinds) and every typed family word?"""
     bare = [w for w in o.family if w not in PARTICLES]
+    initials = [g[0] for g in o.given]
     if "initials" in kind:
-        given_fit = [g[0] for g in o.given] == [g[0] for g in t.given]
+        # `J.` stands as well for `J. J.` as for `Jorge`.
+        typed_initials = [g[0] for g in q.given]
+        given_fit = bool(initials) and initials[: len(typed_initials)] == typed_initials
     else:
-        given_fit = o.given == t.given
+        # `Silvia` for `Silvia` or for `S.`.
+        given_fit = o.given == t.given or all(len(g) == 1 for g in o.given) and initials == [g[0] for g in t.given]
     typed = [w for w in q.words if w not in PARTICLES and w not in t.given and len(w) > 1]
     return given_fit and bool(bare) and all(w in o.family for w in typed)
 

@@ -139,19 +139,25 @@ def name_similarity(query: NameParts, candidate: NameParts) -> float:
         return 0.0
     weights, scores = [], []
     family_fit = 0.0
-    surname_typed = False
+    fits = {}
     for role, words in (("given", candidate.given), ("family", candidate.family)):
-        for word in words:
+        for i, word in enumerate(words):
             best = max(_word_similarity(q, word) for q in q_words)
             if role == "given" and len(word) == 1:
                 best = min(best, 0.9 if word in q_words else _FULL_FOR_INITIAL)
-            particle = word in PARTICLES and role == "family" and word != words[-1]
+            fits[role, i] = best
+    surnames = [i for i, w in enumerate(candidate.family) if w not in PARTICLES or i == len(candidate.family) - 1]
+    typed_at = [i for i in surnames if fits["family", i] >= 0.75]
+    for role, words in (("given", candidate.given), ("family", candidate.family)):
+        for i, word in enumerate(words):
+            best = fits[role, i]
+            particle = role == "family" and i not in surnames
             weight = 0.5 if particle else (2.0 if role == "family" else 1.0)
-            if role == "family" and best < 0.75 and (particle or surname_typed):
-                weight = _LATER_PARTICLE if particle else _LATER_SURNAME
-            if role == "family" and not particle:
+            if role == "family" and best < 0.75 and typed_at:
+                # Left out: a particle, a surname after the first one typed, or one before it.
+                weight = _LATER_PARTICLE if particle else _LATER_SURNAME if i > typed_at[0] else _EARLIER_SURNAME
+            if not particle and role == "family":
                 family_fit = max(family_fit, best)
-                surname_typed = surname_typed or best >= 0.75
             weights.append(weight)
             scores.append(weight * (best if best >= 0.75 else 0.0))
     covered = sum(scores) / sum(weights)
@@ -179,11 +185,12 @@ def _family_order_swapped(q_words: tuple[str, ...], family: tuple[str, ...]) -> 
 
 
 _SWAPPED_FAMILY = 3.0
-# The weight of a family word left out after one that was typed (`Jiménez`
-# for Jiménez Merino), and of a particle left out (`Pérez Diego`, `Almeida`
-# for de Almeida).
+# The weight of a family word left out when another was typed: after the
+# first one typed (`Jiménez` for Jiménez Merino), before it (`Merino`: half a
+# typed surname's weight), a particle (`Pérez Diego`, `Almeida` for de Almeida).
 _LATER_SURNAME = 0.25
 _LATER_PARTICLE = 0.1
+_EARLIER_SURNAME = 1.0
 # A full given name typed fits a stored initial (`Rodrigo` for `R.`) less than
 # the name itself would, and less than an initial typed for it.
 _FULL_FOR_INITIAL = 0.75
@@ -201,7 +208,7 @@ def name_readings(name: str) -> tuple[NameParts, ...]:
     readings = [parts]
     family, given, initials_last = split_name(name)
     tokens = given.split()
-    if "," in name or initials_last or len(parts.family) != 1 or len(tokens) < 2:
+    if "," in name or initials_last or " " in family or len(tokens) < 2:
         return tuple(readings)
     last = tokens[-1]
     # Particles before the moved word go with it (`Rodrigo de Almeida Vaucher`).
