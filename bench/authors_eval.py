@@ -243,9 +243,9 @@ def two_surname_rival(kind: str, q, t, o) -> bool:
     bare = [w for w in o.family if w not in PARTICLES]
     initials = [g[0] for g in o.given]
     if "initials" in kind:
-        # `J.` stands as well for `J. J.` as for `Jorge`.
+        # `J.` stands as well for `J. J.` as for `Jorge`, `J. A.` as well for `J.` (as `same_person` has it).
         typed_initials = [g[0] for g in q.given]
-        given_fit = bool(initials) and initials[: len(typed_initials)] == typed_initials
+        given_fit = bool(initials) and all(a == b for a, b in zip(initials, typed_initials))
     else:
         # `Silvia` for `Silvia` or for `S.`.
         given_fit = o.given == t.given or all(len(g) == 1 for g in o.given) and initials == [g[0] for g in t.given]

@@ -195,6 +195,7 @@ def two_surname_records() -> list[Record]:
         ["John Michael Humphries Choptiany", "Sarah Humphries", "Humphries, David J."],
         ["Miguel Pérez", "Laura Pérez-García", "Pedro Hernández", "Clara Martínez", "Rebeca Morales"],
         ["Ana Pérez de Diego", "José Luis Pérez", "Luis Hernández-Blanco", "Antonio Martínez"],
+        ["Alberto Hussni, Carlos", "Campailla, Alberto", "Patricia Conde Muiño", "Muñoz, Patricia"],
     ]
     return [Record(id=f"doaj-art-s{n}", title=f"Estudio {n}", year=2015 + n, date=f"{2015 + n}-01-01",
                    authors=[Author(name) for name in names], **base) for n, names in enumerate(people)]
@@ -231,6 +232,9 @@ def two_surname_index(tmp_path_factory):
     # The second surname alone fits too, behind a person cited by it first.
     ("Silvia Merino", "Silvia Merino Jiménez"),
     ("Paulina Rocha", "Paulina Lima Rocha"),
+    ("Patricia Muiño", "Patricia Conde Muiño"),  # an exact surname before a near one (Muñoz)
+    # A typed initial stands for a given name, never for a surname (Campailla).
+    ("Alberto, C.", "Alberto Hussni, Carlos"),
 ])
 def test_one_surname_of_two_finds_the_person(two_surname_index, query, person):
     result = CliRunner().invoke(app, ["author", query, "--json", "--index", str(two_surname_index)])

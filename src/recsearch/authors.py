@@ -115,6 +115,7 @@ def _ratio(a: str, b: str) -> float:
     return ratio(a, b)
 
 
+@lru_cache(maxsize=200_000)
 def _word_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
@@ -142,7 +143,7 @@ def name_similarity(query: NameParts, candidate: NameParts) -> float:
     fits = {}
     for role, words in (("given", candidate.given), ("family", candidate.family)):
         for i, word in enumerate(words):
-            best = max(_word_similarity(q, word) for q in q_words)
+            best = max(_fit(q, word, role) for q in q_words)
             if role == "given" and len(word) == 1:
                 best = min(best, 0.9 if word in q_words else _FULL_FOR_INITIAL)
             fits[role, i] = best
@@ -162,14 +163,25 @@ def name_similarity(query: NameParts, candidate: NameParts) -> float:
             scores.append(weight * (best if best >= 0.75 else 0.0))
     covered = sum(scores) / sum(weights)
     # Every word the user typed should fit something; initials count less.
-    fits = [max(_word_similarity(q, c) if len(c) > 1 or len(q) == 1 else min(_word_similarity(q, c), _FULL_FOR_INITIAL)
-                for c in candidate.words) for q in q_words]
+    family = set(candidate.family)
+    fits = [max(_fit(q, c, "family" if c in family else "given") if len(c) > 1 or len(q) == 1
+                else min(_word_similarity(q, c), _FULL_FOR_INITIAL) for c in candidate.words) for q in q_words]
     q_weights = [0.5 if len(q) == 1 else 1.0 for q in q_words]
     typed = sum(w * (f if f >= 0.75 else 0.0) for w, f in zip(q_weights, fits)) / sum(q_weights)
     score = 100 * (0.55 * covered + 0.45 * typed)
     if _family_order_swapped(q_words, candidate.family):
         score -= _SWAPPED_FAMILY  # `Jiménez Merino` typed, `Merino Jiménez` stored
+    if any(w in family and w not in PARTICLES for w in query.family):
+        score = min(100.0, score + _EXACT_SURNAME)  # `Muiño` typed: Conde Muiño before Muñoz
     return round(score * (1.0 if family_fit >= 0.8 else 0.4), 2)
+
+
+def _fit(q: str, word: str, role: str) -> float:
+    """`_word_similarity`, but a typed initial stands for a given name, never a surname
+    (`Alberto, C.` is not Campailla, Alberto)."""
+    if role == "family" and len(q) == 1 and len(word) > 1:
+        return 0.0
+    return _word_similarity(q, word)
 
 
 def _family_order_swapped(q_words: tuple[str, ...], family: tuple[str, ...]) -> bool:
@@ -185,6 +197,7 @@ def _family_order_swapped(q_words: tuple[str, ...], family: tuple[str, ...]) -> 
 
 
 _SWAPPED_FAMILY = 3.0
+_EXACT_SURNAME = 2.0
 # The weight of a family word left out when another was typed: after the
 # first one typed (`Jiménez` for Jiménez Merino), before it (`Merino`: half a
 # typed surname's weight), a particle (`Pérez Diego`, `Almeida` for de Almeida).
