@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import REFERENCE, REFERENCE_ID
-from recsearch.authors import NameParts, cluster_names, name_similarity, parse_name, same_person
+from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID
+from recsearch.authors import (NameParts, cluster_names, name_readings, name_score, name_similarity, parse_name,
+                               same_person)
 from recsearch.build import update_index
 from recsearch.cli import app
 from recsearch.record import Author, Record
@@ -179,3 +182,125 @@ def test_author_cli_json(variant_index):
     assert "grouped: A. Pérez-Martínez ~ " in result.stdout or "grouped: Pérez-Martínez, Antonio ~ " in result.stdout
     empty = CliRunner().invoke(app, ["author", "zzyzx", "--index", str(root)])
     assert empty.exit_code == 0 and "No author names fit" in empty.stderr
+
+
+# Names with two family words, cited by one of them (issue 17): Spanish,
+# Portuguese and Latin American names, and their neighbours of the same surnames.
+def two_surname_records() -> list[Record]:
+    base = dict(journal="Revista Médica de Chile", language="Spanish", summary="Cohorte de pacientes.")
+    people = [
+        ["Silvia Jiménez Merino", "José Jiménez", "María Jiménez López", "Ana Jiménez"],
+        ["Jiménez Merino, Silvia", "Silvia Merino Jiménez", "Jorge Merino"],
+        ["S. Jiménez-Merino", "Paulina Lima Rocha", "Carlos Lima", "Lima, Fernanda", "Paulo Lima Santos"],
+        ["John Michael Humphries Choptiany", "Sarah Humphries", "Humphries, David J."],
+        ["Miguel Pérez", "Laura Pérez-García", "Pedro Hernández", "Clara Martínez", "Rebeca Morales"],
+        ["Ana Pérez de Diego", "José Luis Pérez", "Luis Hernández-Blanco", "Antonio Martínez"],
+        ["Alberto Hussni, Carlos", "Campailla, Alberto", "Patricia Conde Muiño", "Muñoz, Patricia"],
+    ]
+    return [Record(id=f"doaj-art-s{n}", title=f"Estudio {n}", year=2015 + n, date=f"{2015 + n}-01-01",
+                   authors=[Author(name) for name in names], **base) for n, names in enumerate(people)]
+
+
+@pytest.fixture(scope="module")
+def two_surname_index(tmp_path_factory):
+    """The reference record, the fixture records and these, in one index."""
+    tmp = tmp_path_factory.mktemp("two-surnames")
+    folder = tmp / "records"
+    folder.mkdir()
+    for path in [REFERENCE, *FIXTURE_SEEDS.glob("*.txt")]:
+        (folder / path.name).write_bytes(path.read_bytes())
+    for n, record in enumerate(two_surname_records()):
+        (folder / f"two_{n}.txt").write_text(render_seed_record(record), encoding="utf-8")
+    update_index([folder], tmp / "index")
+    return tmp / "index"
+
+
+@pytest.mark.parametrize("query, person", [
+    # The reference record's people, by given name and first surname, among others of those surnames.
+    ("Antonio Perez", "Antonio Pérez-Martínez"),
+    ("Rebeca Perez", "Rebeca Pérez de Diego"),
+    ("Clara Hernandez", "Clara Hernández-Blanco"),
+    ("Silvia Jiménez", "Silvia Jiménez Merino"),
+    ("silvia jimenez", "Silvia Jiménez Merino"),
+    ("Jiménez, Silvia", "Silvia Jiménez Merino"),
+    ("Jimenez Merino, S", "Silvia Jiménez Merino"),
+    ("Silvia Jimenez-Merino", "Silvia Jiménez Merino"),
+    ("Paulina Lima", "Paulina Lima Rocha"),
+    ("P. Lima", "Paulina Lima Rocha"),
+    ("John Michael Humphries", "John Michael Humphries Choptiany"),
+    ("J. M. Humphries", "John Michael Humphries Choptiany"),
+    # The second surname alone fits too, behind a person cited by it first.
+    ("Silvia Merino", "Silvia Merino Jiménez"),
+    ("Paulina Rocha", "Paulina Lima Rocha"),
+    ("Patricia Muiño", "Patricia Conde Muiño"),  # an exact surname before a near one (Muñoz)
+    # A typed initial stands for a given name, never for a surname (Campailla).
+    ("Alberto, C.", "Alberto Hussni, Carlos"),
+])
+def test_one_surname_of_two_finds_the_person(two_surname_index, query, person):
+    result = CliRunner().invoke(app, ["author", query, "--json", "--index", str(two_surname_index)])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["matches"][0]["name"] == person
+
+
+def test_first_surname_fits_better_than_second(two_surname_index):
+    with RecordIndex(two_surname_index) as ix:
+        first = [m.name for m in ix.authors("Silvia Jiménez")]
+        second = [m.name for m in ix.authors("Silvia Merino")]
+    assert first.index("Silvia Jiménez Merino") < first.index("Silvia Merino Jiménez")
+    assert second.index("Silvia Merino Jiménez") < second.index("Silvia Jiménez Merino")
+    # Other people of the surname come after, however their names are written.
+    assert first.index("Silvia Jiménez Merino") < min(first.index(n) for n in ("José Jiménez", "Ana Jiménez"))
+
+
+def test_variants_with_two_surnames_are_one_person_and_others_stay_apart(two_surname_index):
+    with RecordIndex(two_surname_index) as ix:
+        match = ix.authors("Silvia Jiménez Merino")[0]
+        others = {n for m in ix.authors("Silvia Jiménez Merino")[1:] for n in m.variants}
+    assert set(match.variants) == {"Silvia Jiménez Merino", "Jiménez Merino, Silvia", "S. Jiménez-Merino"}
+    assert set(match.records) == {"doaj-art-s0", "doaj-art-s1", "doaj-art-s2"}
+    assert {"Silvia Merino Jiménez", "José Jiménez", "María Jiménez López"} <= others
+    assert any("same surname 'jimenez merino'" in why for why in match.why)
+
+
+@pytest.mark.parametrize("name, readings", [
+    ("Silvia Jiménez Merino", [(("silvia", "jimenez"), ("merino",)), (("silvia",), ("jimenez", "merino"))]),
+    ("John Michael Humphries Choptiany", [(("john", "michael", "humphries"), ("choptiany",)),
+                                          (("john", "michael"), ("humphries", "choptiany"))]),
+    # Where the name says where the family name starts, it is read one way only.
+    ("Jiménez Merino, Silvia", [(("silvia",), ("jimenez", "merino"))]),
+    ("Antonio Pérez-Martínez", [(("antonio",), ("perez", "martinez"))]),
+    ("Rebeca Pérez de Diego", [(("rebeca",), ("perez", "de", "diego"))]),
+    ("Antonio J. Carcas", [(("antonio", "j"), ("carcas",))]),
+    ("Jean-Pierre Dupont", [(("jean", "pierre"), ("dupont",))]),
+    ("Perez Martinez AJ", [(("a", "j"), ("perez", "martinez"))]),
+])
+def test_name_readings(name, readings):
+    assert [(r.given, r.family) for r in name_readings(name)] == readings
+
+
+GIVEN_NAMES = ["Silvia", "Paulina", "Rebeca", "Antonio", "Clara", "Joaquim", "Fernanda", "Guillermo", "Inês"]
+SURNAMES = ["Jiménez", "Merino", "Lima", "Rocha", "Pérez", "Martínez", "Hernández", "Blanco", "Gonçalves",
+            "Oliveira", "Castillo", "Vásquez", "Moreira", "Quintero"]
+
+
+@st.composite
+def two_surname_people(draw):
+    given, other_given = draw(st.lists(st.sampled_from(GIVEN_NAMES), min_size=2, max_size=2, unique=True))
+    first, second, third = draw(st.lists(st.sampled_from(SURNAMES), min_size=3, max_size=3, unique=True))
+    form = draw(st.sampled_from(["{g} {a} {b}", "{g} {a}-{b}", "{a} {b}, {g}", "{a}-{b}, {g}"]))
+    rival = draw(st.sampled_from(["{g} {a}", "{g} {a} {c}", "{a}, {g}", "{g} {c} {a}"]))
+    return (given, first, form.format(g=given, a=first, b=second),
+            rival.format(g=other_given, a=first, c=third), f"{given} {second} {first}")
+
+
+@given(two_surname_people())
+@settings(max_examples=200, deadline=None)
+def test_given_name_and_first_surname_fit_the_person_best(people):
+    """`Given First` fits `Given First Second` (written any way) better than anyone else of
+    surname First with another given name, and better than `Given Second First`."""
+    given_name, first, target, rival, reversed_name = people
+    query = parse_name(f"{given_name} {first}")
+    score = name_score(query, target)
+    assert score > name_score(query, rival)
+    assert score > name_score(query, reversed_name)
+    assert score >= 85

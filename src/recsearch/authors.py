@@ -1,186 +1,28 @@
-"""Fuzzy author lookup: name keys, name-aware similarity, variant clusters.
+"""Fuzzy author lookup: candidate names from the index, people from their variants.
 
 Every distinct author name in the index is a small `name` document (see
 `index.name_document`). A lookup finds candidate names through Whoosh (fuzzy
-terms on the folded name words), re-ranks them with rapidfuzz and rules that
-know how names are written (initials, order, particles, compound surnames),
-then groups the variants of one person and gathers their records.
+terms on the folded name words), re-ranks them with `names.name_score` (rules
+that know how names are written: initials, order, particles, compound and
+double surnames), then groups the variants of one person and gathers their records.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
-
-from unidecode import unidecode
 
 from .analysis import deletion_keys
+from .names import (PARTICLES, NameParts, fold_words, name_readings, name_score, name_similarity,  # noqa: F401
+                    parse_name, same_person, same_person_names, split_name)
 from .postings import posting_ids
-
-PARTICLES = frozenset("de da das do dos del della der den di du la le van von ten ter y e bin ibn al el".split())
-_SPLIT = re.compile(r"[^a-z0-9]+")
-_INITIALS = re.compile(r"^[A-Z]{1,3}$")
 
 
 def name_id(name: str) -> str:
     """A stable key for one exact name string."""
     return hashlib.blake2b(name.encode("utf-8"), digest_size=8).hexdigest()
-
-
-def fold_words(text: str) -> list[str]:
-    return [w for w in _SPLIT.split(unidecode(text.casefold()).lower()) if w]
-
-
-@dataclass(frozen=True)
-class NameParts:
-    """A name as folded words: given names (initials as one letter) and family words."""
-
-    given: tuple[str, ...]
-    family: tuple[str, ...]
-
-    @property
-    def words(self) -> tuple[str, ...]:
-        return self.given + self.family
-
-
-def split_name(name: str) -> tuple[str, str, bool]:
-    """A name as written, split into (family, given, initials-only given): `Antonio Pérez-Martínez`
-    → (`Pérez-Martínez`, `Antonio`), `Rebeca Pérez de Diego` → (`Pérez de Diego`, `Rebeca`)."""
-    name = " ".join(name.split())
-    # In a name typed all in capitals, `JOE` is a name; `JA` stays initials.
-    shouting = name.isupper()
-    if "," in name:
-        family, given = name.split(",", 1)
-        return family.strip(), given.strip(), False
-    raw = name.split(" ")
-    if len(raw) > 1 and _is_initials(raw[-1], shouting) and not _is_initials(raw[0], shouting):
-        # `Perez-Martinez A`, `Pérez-Martínez AJ`: surname first, initials last.
-        return " ".join(raw[:-1]), raw[-1], True
-    if len(raw) == 1:
-        return name, "", False
-    # Family name: the last word, with the particles before it, and the word
-    # before those (`Pérez de Diego`) while a given name is left.
-    start = len(raw) - 1
-    while start > 1 and raw[start - 1].lower() in PARTICLES:
-        start -= 1
-    if start < len(raw) - 1 and start > 1:
-        start -= 1
-    return " ".join(raw[start:]), " ".join(raw[:start]), False
-
-
-@lru_cache(maxsize=100_000)
-def parse_name(name: str) -> NameParts:
-    """Split `Antonio Pérez-Martínez`, `Pérez-Martínez, Antonio`, `Perez-Martinez A`,
-    `A. J. Carcas`, `Rebeca Pérez de Diego`, `Ludwig van Beethoven`."""
-    shouting = " ".join(name.split()).isupper()
-    family, given, initials_last = split_name(name)
-    if initials_last:
-        return NameParts(tuple(given.replace(".", "").lower()), tuple(fold_words(family)))
-    return NameParts(_given_words(given, shouting) if given else (), tuple(fold_words(family)))
-
-
-def _is_initials(word: str, shouting: bool = False) -> bool:
-    bare = word.replace(".", "")
-    if not _INITIALS.match(bare):
-        return False
-    return not (shouting and len(bare) == 3 and not word.endswith(".") and _VOWELS.search(bare))
-
-
-_VOWELS = re.compile("[AEIOUY]")
-
-
-def _given_words(text: str, shouting: bool = False) -> tuple[str, ...]:
-    words: list[str] = []
-    for word in text.replace(".", ". ").split():
-        bare = word.strip(".-")
-        if bare and _is_initials(bare, shouting) and (word.endswith(".") or len(bare) > 1 and bare.isupper()):
-            words += list(bare.lower())  # `A.`, `AJ`
-        else:
-            words += fold_words(word)
-    return tuple(words)
-
-
-def _ratio(a: str, b: str) -> float:
-    """rapidfuzz's similarity, 0-100. Imported at the first comparison, not with the module
-    (every search imports this module; few compare names), then bound in its place."""
-    global _ratio
-    from rapidfuzz.fuzz import ratio
-
-    _ratio = ratio
-    return ratio(a, b)
-
-
-def _word_similarity(a: str, b: str) -> float:
-    if a == b:
-        return 1.0
-    if len(a) == 1 or len(b) == 1:
-        return 0.8 if a[0] == b[0] else 0.0  # an initial fits a given name, less than the name itself
-    return _ratio(a, b) / 100
-
-
-def name_similarity(query: NameParts, candidate: NameParts) -> float:
-    """How well a typed name fits a stored one, 0-100.
-
-    Word order is free (`Martinez, Antonio Perez`); every candidate word is
-    matched with the query word that fits it best (typos through rapidfuzz,
-    initials against given names). Family words weigh twice given words,
-    particles half; a candidate whose family name nothing fits scores low.
-    """
-    q_words = query.words
-    if not q_words or not candidate.words:
-        return 0.0
-    weights, scores = [], []
-    family_fit = 0.0
-    for role, words in (("given", candidate.given), ("family", candidate.family)):
-        for word in words:
-            best = max(_word_similarity(q, word) for q in q_words)
-            if role == "given" and len(word) == 1:
-                best = min(best, 0.9)
-            particle = word in PARTICLES and role == "family" and word != words[-1]
-            weight = 0.5 if particle else (2.0 if role == "family" else 1.0)
-            if role == "family" and not particle:
-                family_fit = max(family_fit, best)
-            weights.append(weight)
-            scores.append(weight * (best if best >= 0.75 else 0.0))
-    covered = sum(scores) / sum(weights)
-    # Every word the user typed should fit something; initials count less.
-    fits = [max(_word_similarity(q, c) for c in candidate.words) for q in q_words]
-    q_weights = [0.5 if len(q) == 1 else 1.0 for q in q_words]
-    typed = sum(w * (f if f >= 0.75 else 0.0) for w, f in zip(q_weights, fits)) / sum(q_weights)
-    score = 100 * (0.55 * covered + 0.45 * typed)
-    return round(score * (1.0 if family_fit >= 0.8 else 0.4), 2)
-
-
-def _given_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
-    """`A.` ~ `Antonio`, `Antonio J.` ~ `Antonio José`, `Antonio` ~ `Antonio José`."""
-    if not a or not b:
-        return True
-    for x, y in zip(a, b):
-        if len(x) == 1 or len(y) == 1:
-            if x[0] != y[0]:
-                return False
-        elif _ratio(x, y) < 85:
-            return False
-    return True
-
-
-def same_person(a: NameParts, b: NameParts) -> str | None:
-    """Why two names are taken as one person, or None. Never on a shared surname alone."""
-    family_a = [w for w in a.family[:-1] if w not in PARTICLES] + list(a.family[-1:])
-    family_b = [w for w in b.family[:-1] if w not in PARTICLES] + list(b.family[-1:])
-    if not family_a or family_a != family_b and _ratio(" ".join(family_a), " ".join(family_b)) < 92:
-        return None
-    if not _given_compatible(a.given, b.given):
-        return None
-    if not a.given or not b.given:
-        return f"same surname '{' '.join(family_a)}', one has no given name"
-    initials = any(len(w) == 1 for w in a.given + b.given)
-    how = "initials fit the given names" if initials else "same given names"
-    return f"same surname '{' '.join(family_a)}', {how}"
 
 
 @dataclass
@@ -212,10 +54,9 @@ def cluster_names(scored: list[tuple[str, float]], limit: int | None = None) -> 
     # order the index gave; the name itself breaks remaining ties.
     ordered = sorted(scored, key=lambda x: (-x[1], -len("".join(parse_name(x[0]).given)), x[0]))
     for name, score in ordered:
-        parts = parse_name(name)
         for names, _, why in clusters:
-            reason = same_person(parse_name(names[0]), parts)
-            if reason and all(same_person(parse_name(n), parts) for n in names[1:]):
+            reason = same_person_names(names[0], name)
+            if reason and all(same_person_names(n, name) for n in names[1:]):
                 names.append(name)
                 why.append(f"{name} ~ {names[0]}: {reason}")
                 break
@@ -236,7 +77,7 @@ def lookup_authors(ix, text: str, limit: int = 10, max_records: int | None = 50,
     with ix.searcher() as searcher:
         found: dict[str, float] = {}
         for name in _candidate_names(searcher, words, candidates):
-            score = name_similarity(query_parts, parse_name(name))
+            score = name_score(query_parts, name)
             if score >= 45:
                 found[name] = score
         matches = [_gather(searcher, names, score, why, max_records)
