@@ -270,12 +270,14 @@ def main() -> None:
         for peer in ("SQLite FTS5", "tantivy"):
             if peer in found:
                 mean, better, worse, p = paired(found["recsearch"], found[peer], qrels)
-                pairs.append([name, f"recsearch − {peer}", f"{mean:+.4f}", better, worse, f"{p:.3f}"])
+                pairs.append([name, f"recsearch − {peer}", f"{mean:+.4f}", better, worse,
+                              "< 0.001" if p < 0.001 else f"{p:.3f}"])
         print(f"{name}: {len(records)} documents, {len(queries)} judged queries", file=sys.stderr)
     table = tabulate(rows, headers=["collection", "system", "MAP", "P@10", "nDCG@10", "R@100", "time"],
                      tablefmt="github")
     table += "\n\nPer query (average precision; paired randomization test, 20,000 sign flips, two-sided):\n\n"
-    table += tabulate(pairs, headers=["collection", "difference", "MAP", "better", "worse", "p"], tablefmt="github")
+    table += tabulate(pairs, headers=["collection", "difference", "MAP", "better", "worse", "p"], tablefmt="github",
+                      disable_numparse=True)
     print(table)
     if not args.no_record:
         append_results("Relevance on five collections (bench/relevance.py)", table)
