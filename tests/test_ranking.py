@@ -107,3 +107,46 @@ def test_each_word_keeps_its_own_fields_when_words_share_a_stem(network_index):
     assert sorted(t.terms["author"] for t in terms) == ["network", "networks", "operating"]
     for t in terms:
         assert len({text for field, text in t.terms.items() if field != "author"}) == 1
+
+
+def test_words_with_a_doubled_consonant_meet_their_stem(tmp_path):
+    """Snowball English stems `splitting` to `split` (Whoosh's Porter left `splitt`)."""
+    with make(tmp_path, [
+        rec(1, "Splitting of the spectrum", FILLER),
+        rec(2, "Fitted curves for transmitted light", FILLER),
+        rec(3, "Liver disease", FILLER),
+    ]) as ix:
+        assert [h.id[-1] for h in ix.search("split").hits] == ["1"]
+        assert [h.id[-1] for h in ix.search("fit transmit").hits] == ["2"]
+        assert [h.id[-1] for h in ix.search("cell", match_any=True).hits] == []
+        assert {h.id[-1] for h in ix.search("cardiac tissues", match_any=True).hits} == {"1", "2", "3"}
+
+
+def affiliated(n: int, title: str, summary: str, affiliation: str) -> Record:
+    return Record(id=f"doaj-art-{n:032d}", title=title, summary=summary, year=2020, date="2020",
+                  authors=[Author("Ana Souza", affiliation), Author("Li Wei", affiliation)])
+
+
+AFFILIATED = [
+    affiliated(1, "Hepatitis B screening in adults",
+               "Screening for hepatitis B in Taiwan reached most adults after the national programme. " + FILLER,
+               "Department of Medicine, University of Lisbon, Portugal"),
+    affiliated(2, "Hepatitis B screening in adults",
+               "Screening for hepatitis B reached most adults after the national programme. " + FILLER,
+               "Department of Medicine, National Taiwan University, Taipei"),
+    affiliated(3, "Liver disease in older adults", FILLER, "Institute of Hepatology, London, United Kingdom"),
+    affiliated(4, "Kidney disease in older adults", FILLER, "School of Medicine, Federal University, Brazil"),
+]
+
+
+def test_a_place_in_the_abstract_outranks_the_same_place_in_an_affiliation(tmp_path):
+    """An affiliation says where the authors work, not what the record is about: a word
+    found only there counts less than in the abstract, and still finds the record."""
+    from recsearch.index import FIELD_BOOSTS
+
+    assert FIELD_BOOSTS["affil"] < FIELD_BOOSTS["summary"]
+    with make(tmp_path, AFFILIATED) as ix:
+        hits = ix.search("taiwan").hits
+        assert [h.id[-1] for h in hits] == ["1", "2"]
+        assert [h.id[-1] for h in ix.search("hepatitis taipei").hits] == ["2"]
+        assert [h.id[-1] for h in ix.search("affil:taiwan").hits] == ["2"]

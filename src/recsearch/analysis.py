@@ -115,13 +115,16 @@ class DeletionKeysFilter(Filter):
 def text_analyzer():
     """Words of titles, abstracts, subjects and affiliations: folded, lower-cased,
     no stop words, stemmed (`cells` and `cell` are one word; names are not stemmed)."""
-    # The gap goes in after StopFilter, which renumbers positions.
+    # The gap goes in after StopFilter, which renumbers positions. The stemmer is
+    # Snowball English (Porter2), Whoosh's own: its Porter leaves doubled consonants
+    # (`splitting` → `splitt`, not `split`; `fitted`, `transmitting`), so those
+    # words never met their stem.
     return (
         RegexTokenizer(TOKEN_PATTERN)
         | FoldAccentsFilter()
         | LowercaseFilter()
         | StopFilter(minsize=1)
-        | StemFilter()
+        | StemFilter(lang="en")
         | ValueGapFilter()
     )
 

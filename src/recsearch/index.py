@@ -26,8 +26,11 @@ FIELD_ALIASES = {
 DEFAULT_FIELDS = ["title", "summary", "author", "affil", "subject", "journal"]
 # How much a match in each field counts, applied at query time (BM25 per field,
 # times the boost), so that tuning them needs no rebuild. Tuned on Cranfield
-# and CACM (bench/relevance.py).
-FIELD_BOOSTS = {"title": 2.0, "summary": 1.0, "author": 0.5, "affil": 1.0, "subject": 1.5, "journal": 1.0}
+# and CACM (bench/relevance.py). An affiliation says where the authors work,
+# not what the record is about (`taiwan` should rank the records about Taiwan
+# above those written there): 0.25, chosen on half of the MEDLINE headings and
+# confirmed on the other half (bench/RESULTS.md).
+FIELD_BOOSTS = {"title": 2.0, "summary": 1.0, "author": 0.5, "affil": 0.25, "subject": 1.5, "journal": 1.0}
 
 
 def build_schema() -> fields.Schema:
