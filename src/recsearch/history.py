@@ -8,6 +8,7 @@ line 3 finds when run again on the index as it is now.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -62,11 +63,14 @@ class History:
 
     def entries(self) -> list[HistoryEntry]:
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            # Never through a link (nor written through one, below).
+            with open(os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW), encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
         except FileNotFoundError:
             return []
         except OSError as exc:
-            raise QueryError(f"cannot read the search history {self.path}: {exc.strerror or exc}") from None
+            why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or exc
+            raise QueryError(f"cannot read the search history {self.path}: {why}") from None
         found = []
         for line in lines:
             try:
@@ -94,7 +98,12 @@ class History:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # One write of one line in append mode: concurrent searches do not interleave.
         line = json.dumps(entry.to_dict(), ensure_ascii=False) + "\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            raise QueryError(f"cannot add to the search history {self.path}: it is a symbolic link") from None
         try:
             os.write(fd, line.encode("utf-8"))
         finally:

@@ -4,8 +4,12 @@
       CURRENT            names the live generation folder (replaced atomically)
       LOCK               held (flock) by the one `recsearch index` run writing
       last-run.json      what the last run did, for `recsearch stats`
+      sources.json       what the index must never forget: its sources, excludes
+                         and forced format (also in the manifest; this copy
+                         survives damage to the generation)
       gen-…/             a Whoosh index, plus manifest-<N>.sqlite: the source
-                         files behind Whoosh generation N (see manifest.py)
+                         files behind Whoosh generation N (see manifest.py), and
+                         READERS, share-locked by every process reading it
 
 A rebuild writes a new generation and switches CURRENT to it when complete.
 An incremental run commits into the live generation: the manifest for the
@@ -38,6 +42,8 @@ LOCK = "LOCK"
 LAST_RUN = "last-run.json"
 MANIFEST_PREFIX = "manifest-"
 MANIFEST_DRAFT = ".manifest-draft.sqlite"
+SOURCES = "sources.json"
+READERS = "READERS"
 
 
 class DurableFileStorage(FileStorage):
@@ -99,31 +105,83 @@ def create_generation(root: Path) -> Path:
     try:
         root.mkdir(parents=True, exist_ok=True)
         # Names sort by creation time: see drop_abandoned_generations.
-        return Path(tempfile.mkdtemp(prefix=f"gen-{time.time_ns()}-", dir=root))
+        gen = Path(tempfile.mkdtemp(prefix=f"gen-{time.time_ns()}-", dir=root))
+        os.close(os.open(gen / READERS, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644))
+        return gen
     except OSError as exc:
         raise IndexAccessError(f"cannot write the index at {root}: {exc.strerror or exc}") from None
 
 
 def make_current(root: Path, gen: Path) -> None:
-    """Point CURRENT at `gen` atomically; drop generations older than the previous one."""
-    previous = current_generation(root)
+    """Point CURRENT at `gen` atomically; drop the older generations no reader holds."""
     write_atomically(root / CURRENT, gen.name)
-    # Keep the previous generation: a search that opened it may still be reading.
-    keep = {gen.name, previous.name if previous else None}
-    for old in root.glob("gen-*"):
-        if old.name not in keep and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
+    drop_abandoned_generations(root)
 
 
 def drop_abandoned_generations(root: Path) -> None:
-    """Delete generations newer than the live one: rebuilds that were killed.
+    """Delete the generations newer than the live one (rebuilds that were killed) and the
+    older ones that no process reading them holds.
 
     Call with the index lock held, so that no rebuild is writing them.
     """
     live = current_generation(root)
     for gen in root.glob("gen-*"):
-        if gen.is_dir() and (live is None or gen.name > live.name):
+        if not gen.is_dir() or (live is not None and gen.name == live.name):
+            continue
+        if live is None or gen.name > live.name:
             shutil.rmtree(gen, ignore_errors=True)
+            continue
+        try:
+            fd = os.open(gen / READERS, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:  # a generation of a recsearch before READERS
+            shutil.rmtree(gen, ignore_errors=True)
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a reader holds it: removed by a later run
+        else:
+            shutil.rmtree(gen, ignore_errors=True)
+        finally:
+            os.close(fd)
+
+
+def hold_generation(gen: Path):
+    """Share-lock a generation's READERS file so no writer removes the generation while it is
+    read: the open file (close it to let go), or None for a generation without one."""
+    try:
+        fh = open(os.open(gen / READERS, os.O_RDONLY | os.O_NOFOLLOW), "rb")
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        if os.fstat(fh.fileno()).st_nlink == 0:  # removed while we waited: the caller retries
+            raise FileNotFoundError(gen / READERS)
+    except BaseException:
+        fh.close()
+        raise
+    return fh
+
+
+def read_remembered(root: Path) -> dict | None:
+    """What sources.json says the index was built from: {"sources", "exclude", "format"}, or None."""
+    try:
+        data = json.loads((root / SOURCES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not data["sources"]:
+        return None
+    return {"sources": [str(s) for s in data["sources"]], "exclude": [str(e) for e in data.get("exclude") or []],
+            "format": str(data.get("format") or "auto")}
+
+
+def write_remembered(root: Path, sources: list[str], exclude: list[str], format: str) -> None:
+    """Write sources.json, if it does not already say this."""
+    want = {"sources": list(sources), "exclude": list(exclude), "format": format}
+    if read_remembered(root) != want:
+        write_atomically(root / SOURCES, json.dumps(want, ensure_ascii=False, indent=1) + "\n")
 
 
 def open_whoosh(gen: Path, writable: bool = False):
@@ -147,11 +205,19 @@ def open_index(root: str | Path, attempts: int = 3):
         gen = current_generation(root)
         if gen is None:
             raise IndexAccessError(f"no index at {root}: build one with `recsearch index`")
+        hold = None
         try:
+            hold = hold_generation(gen)
             ix = open_whoosh(gen)
             ix.reader().close()  # opens every segment now, not mid-search
+            if hold is not None:
+                ix.generation_hold = hold  # let go when the index is closed or collected
+                close = ix.close
+                ix.close = lambda: (hold.close(), close())
             return ix
         except Exception as exc:  # Whoosh raises many kinds on damaged or vanishing files
+            if hold is not None:
+                hold.close()
             # A writer may have just replaced the files we were opening: retry.
             if attempt + 1 == attempts:
                 raise IndexAccessError(
@@ -238,8 +304,12 @@ class IndexLock:
     def __enter__(self) -> IndexLock:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            # Never through a link: a planted LOCK -> ~/.bashrc would be truncated below.
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise IndexAccessError(f"{self.path} is a symbolic link: remove it (recsearch never writes "
+                                       "through one)") from None
             raise IndexAccessError(f"cannot write the index at {self.path.parent}: {exc.strerror or exc}") from None
         deadline = time.monotonic() + self.timeout
         while True:
