@@ -191,6 +191,7 @@ class ManifestDraft(Manifest):
         (files to read, files gone, records of the files gone). Files skipped or failed under
         another set of `readers` are read again."""
         con = self.con
+        self.readers_changed = readers != self.readers
         con.execute("""INSERT INTO reread SELECT s.path, f.fid IS NOT NULL FROM scan s LEFT JOIN files f USING (path)
                        WHERE f.fid IS NULL OR NOT ? OR f.size != s.size OR f.mtime_ns != s.mtime_ns
                        OR (? AND (f.skipped OR f.reason IS NOT NULL))""",
@@ -223,8 +224,9 @@ class ManifestDraft(Manifest):
         while True:
             rows = self.con.execute(
                 """SELECT r.path, f.sha256 FROM reread r JOIN files f USING (path) WHERE r.known AND r.path > ?
-                   AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.fid = f.fid) ORDER BY r.path LIMIT ?""",
-                (last, _BATCH)).fetchall()
+                   AND NOT EXISTS (SELECT 1 FROM conflicts c WHERE c.fid = f.fid)
+                   AND NOT (? AND (f.skipped OR f.reason IS NOT NULL)) ORDER BY r.path LIMIT ?""",
+                (last, getattr(self, "readers_changed", False), _BATCH)).fetchall()
             for path, sha in rows:
                 yield os.fsdecode(path), sha
             if len(rows) < _BATCH:

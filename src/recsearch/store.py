@@ -95,7 +95,7 @@ def write_atomically(path: Path, text) -> None:
 def current_generation(root: Path) -> Path | None:
     try:
         name = (root / CURRENT).read_text(encoding="utf-8").strip()
-    except OSError:
+    except (OSError, UnicodeDecodeError):  # damaged: the next run rebuilds from the remembered sources
         return None
     gen = root / name
     return gen if name.startswith("gen-") and gen.is_dir() else None
