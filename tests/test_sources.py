@@ -468,3 +468,45 @@ def test_summary_wording(tmp_path):
     result = run("index", "--index", root)
     assert result.stdout.startswith(f"Updated {root}: ") and "; 1 record in " in result.stdout
     assert run("index", "--index", root, "--rebuild").stdout.startswith(f"Rebuilt {root}: ")
+
+
+def test_a_rebuild_from_other_sources_asks_too(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    with pytest.raises(RemovalRefused, match="would remove 4 of the 5 records"):
+        update_index([folder / "001.txt"], root, rebuild=True, confirm=lambda n, total: False)
+    assert len(index_ids(root)) == 5
+    assert update_index([folder, folder / "001.txt"], root, rebuild=True,
+                        confirm=lambda n, total: pytest.fail("asked")).records == 5
+
+
+def test_on_a_terminal_the_removal_is_asked(folder, tmp_path):
+    """Run in a pseudo-terminal: the question is asked, and answering no changes nothing."""
+    import pty
+    import select
+
+    root = tmp_path / "index"
+    update_index([folder], root)
+    main, secondary = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    child = subprocess.Popen([sys.executable, "-m", "recsearch.cli", "index", str(folder / "001.txt"),
+                              "--index", str(root)], stdin=secondary, stdout=secondary, stderr=secondary, env=env)
+    os.close(secondary)
+    seen = b""
+    while b"Go ahead?" not in seen:
+        assert select.select([main], [], [], 60)[0], seen
+        seen += os.read(main, 1024)
+    assert b"would remove 4 of the 5 records" in seen
+    os.write(main, b"n\n")
+    assert child.wait(60) == 1
+    os.close(main)
+    assert len(index_ids(root)) == 5
+
+
+def test_a_remembered_single_file_gone_keeps_its_records(folder, tmp_path):
+    single = write(tmp_path, "single.txt", make_record(90))
+    root = tmp_path / "index"
+    update_index([folder, single], root)
+    single.unlink()
+    report = update_index(None, root)
+    assert report.removed == 0 and len(index_ids(root)) == 6 and report.failed

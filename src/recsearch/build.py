@@ -123,6 +123,9 @@ def update_index(
             changed = (old is not None and named is not None and not add
                        and (set(report.sources) != set(old.sources) or report.exclude != old.exclude))
             guard = confirm if changed else None
+            if rebuild and confirm is not None and named is not None and gen is not None and remembered and (
+                    set(report.sources) != set(remembered["sources"]) or report.exclude != remembered["exclude"]):
+                _confirm_rebuild(gen, report.sources, confirm, root)
             if old is not None:
                 try:
                     _sync(ix, gen, old, report, progress, add, guard)
@@ -154,6 +157,23 @@ def update_index(
         last_run = {"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **report.to_dict()}
         store.write_atomically(root / store.LAST_RUN, json.dumps(last_run, ensure_ascii=False, indent=1))
     return report
+
+
+def _confirm_rebuild(gen: Path, sources: list[str], confirm: Confirm, root: Path) -> None:
+    """A rebuild from other sources than the index's: ask before it drops many records."""
+    try:
+        ix = store.open_whoosh(gen)
+        manifest = store.load_manifest(gen, ix.latest_generation())
+    except Exception:  # a damaged index has nothing to lose
+        return
+    if manifest is None:
+        return
+    with manifest:
+        total, gone = manifest.record_count, manifest.records_outside(sources)
+    if gone > total * REMOVAL_SHARE and not confirm(gone, total):
+        raise RemovalRefused(f"the sources named would remove {gone:,} of the {total:,} records (the files no "
+                             "longer under them): nothing was changed; run again with --yes to go ahead, or add "
+                             f"files without removing any with `recsearch add PATH... --index {root.absolute()}`")
 
 
 def _remembered(root: Path, gen: Path | None, old: Manifest | None) -> dict | None:

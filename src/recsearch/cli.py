@@ -180,7 +180,9 @@ def _watch(sources, index_dir, interval: float, json_out: bool, verbose: bool, e
     from .build import update_index
     from .sources import scan_sources
 
-    _say(f"recsearch: watching {', '.join(sources)} (Ctrl-C to stop)")
+    from .sources import escape_name
+
+    _say(f"recsearch: watching {', '.join(escape_name(s) for s in sources)} (Ctrl-C to stop)")
     applied = seen = scan_sources(sources, exclude).files
     try:
         while True:
@@ -204,6 +206,7 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
     from dataclasses import asdict
 
     from .index import index_stats
+    from .sources import escape_name
 
     stats = index_stats(index_dir)
     if json_out:
@@ -220,7 +223,7 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
             "still open in a search)" if stats.generations > 1 else "")),
         ("Location", stats.location),
         ("Last change", stats.built_at or "unknown"),
-        ("Sources", ", ".join(stats.sources) or "unknown"),
+        ("Sources", ", ".join(escape_name(s) for s in stats.sources) or "unknown"),
         ("Format", "auto (told by content)" if stats.format == "auto"
          else f"{stats.format} (forced; --format auto to tell by content)"),
     ]
@@ -228,7 +231,8 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
         rows.append(("Excluded", ", ".join(stats.exclude)))
     if last:
         what = ", ".join(f"{last.get(k, 0)} {k}" for k in ("added", "updated", "removed", "unchanged"))
-        problems = f"; {len(last.get('failed', []))} failed, {len(last.get('conflicts', []))} conflicts"
+        problems = (f"; {len(last.get('failed', []))} failed, {len(last.get('skipped', []))} skipped, "
+                    f"{len(last.get('conflicts', []))} conflicts")
         kind = "rebuild" if last.get("rebuilt") else "update"
         rows.append(("Last run", f"{last.get('finished_at', '?')} ({kind}): {what}{problems}"))
     for label, value in rows:

@@ -132,6 +132,14 @@ class Manifest:
                 return
             last = rows[-1][-1]
 
+    def records_outside(self, sources: list[str]) -> int:
+        """Records of the files that are none of `sources` nor under one of them."""
+        keys = [_key(s) for s in sources] + [_key(s.rstrip(os.sep) + os.sep) for s in sources]
+        inside = " OR ".join(["path = ?"] * len(sources) + ["substr(path, 1, ?) = ?"] * len(sources)) or "0"
+        params = keys[:len(sources)] + [v for k in keys[len(sources):] for v in (len(k), k)]
+        return self.con.execute(f"SELECT count(*) FROM ids JOIN files USING (fid) WHERE NOT ({inside})",
+                                params).fetchone()[0]
+
     def holders(self) -> Iterator[tuple[str, str]]:
         """(record id, path of the file holding it) for every record."""
         for record_id, path in self.con.execute("SELECT id, path FROM ids JOIN files USING (fid)"):

@@ -83,11 +83,11 @@ class SourceWalk:
                 st = os.stat(root)
             except FileNotFoundError:
                 self.failed.append((root, "no such file or folder; its records are kept"))
-                self.held.append((root, True))
+                self.held += [(root, False), (root, True)]  # a file or a folder: both kept
                 continue
             except OSError as exc:
                 self.failed.append((root, f"cannot be read ({_why(exc)}); its records are kept"))
-                self.held.append((root, True))
+                self.held += [(root, False), (root, True)]
                 continue
             if stat.S_ISDIR(st.st_mode):
                 self._linked[real] = root
