@@ -268,7 +268,8 @@ class _AuthorNames:
 def _plan(draft: ManifestDraft, report: BuildReport, same_reader: bool, add: bool, confirm: Confirm | None) -> bool:
     """Scan the sources into the draft and mark what to read; report the files kept as
     they are. Whether anything changed."""
-    walk = SourceWalk(report.sources, report.exclude)
+    # The draft lives in the generation, inside the index folder: never walked as a source.
+    walk = SourceWalk(report.sources, report.exclude, index=draft.path.parent.parent)
     draft.add_scanned(walk)
     draft.hold(walk.held)
     report.failed += [{"file": display_path(path), "error": why} for path, why in walk.failed]

@@ -52,6 +52,10 @@ class CheckReport:
                 "problems": [p.to_dict() for p in self.problems]}
 
 
+_MANUAL = {"source-failed": "correct the files that failed",
+           "source-unreadable": "make the files and folders reported readable"}
+
+
 def repair_command(report: CheckReport) -> str:
     """What to do to repair the problems found: the command to run, with the index's absolute path."""
     fixes = [p.fix for p in report.problems]
@@ -60,10 +64,13 @@ def repair_command(report: CheckReport) -> str:
     named = [f for f in fixes if f.startswith(f"{UPDATE} --index ") and f != report.update]
     if rebuild or named:
         return f"to repair, run: {(rebuild or named)[0]}"
-    if report.update in fixes:
-        return f"to repair, run: {report.update}"
     restore = [f for f in fixes if f.startswith("restore")]
-    return restore[0] if restore else f"correct the files that failed, then run: {report.update}"
+    if restore:
+        return restore[0]
+    manual = [_MANUAL[p.what] for p in report.problems if p.what in _MANUAL]
+    if manual:
+        return f"{' and '.join(dict.fromkeys(manual))}, then run: {report.update}"
+    return f"to repair, run: {report.update}"
 
 
 def check_index(root: str | Path, sources: bool = True) -> CheckReport:
@@ -157,7 +164,7 @@ def _read_everything(ix, report: CheckReport) -> set[str]:
 
 def _check_sources(manifest: Manifest, report: CheckReport, root: Path) -> None:
     """Compare the files under the sources now (walked as `recsearch index` walks them) with the manifest."""
-    walk = SourceWalk(manifest.sources, manifest.exclude)
+    walk = SourceWalk(manifest.sources, manifest.exclude, index=root)
     scan = {path: (size, mtime) for path, size, mtime in walk}
     held = [(p.rstrip("/") + "/" if folder else p, folder) for p, folder in walk.held]
     for path, why in walk.failed:
@@ -167,7 +174,7 @@ def _check_sources(manifest: Manifest, report: CheckReport, root: Path) -> None:
                    else f"restore it, then run: {UPDATE} --index {root.absolute()}")
             report.problems.append(Problem("source-gone", f"source {display_path(path)}: {why}", fix))
         else:
-            report.problems.append(Problem("source-unreadable", f"{display_path(path)}: {why}", UPDATE))
+            report.problems.append(Problem("source-unreadable", f"{display_path(path)}: {why}", "make it readable"))
     for path, state in manifest.files():
         shown = display_path(path)
         if path not in scan:

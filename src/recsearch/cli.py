@@ -159,7 +159,7 @@ def _print_report(report, index_dir, json_out: bool, verbose: bool) -> None:
     if report.failed:
         counts.append(f"{len(report.failed):,} failed")
     if report.skipped:
-        counts.append(f"{_plural(len(report.skipped), 'file')} skipped" + ("" if verbose else " (--verbose lists them)"))
+        counts.append(f"{len(report.skipped):,} skipped" + ("" if verbose else " (--verbose lists them)"))
     if report.excluded:
         counts.append(f"{report.excluded:,} excluded ({', '.join(report.exclude)})")
     if report.conflicts:

@@ -62,8 +62,9 @@ class SourceWalk:
     path, never into the sources again (a cycle), nor into system folders.
     """
 
-    def __init__(self, paths: Iterable[str | Path], exclude: Iterable[str] = ()):
+    def __init__(self, paths: Iterable[str | Path], exclude: Iterable[str] = (), index: str | Path | None = None):
         self.roots = [os.path.abspath(p) for p in paths]
+        self.index = os.path.realpath(index) if index is not None else None  # never walked: not records
         self.exclude = [e.rstrip("/") for e in exclude if e.strip("/")]
         self.failed: list[tuple[str, str]] = []  # cannot be read: (path, why)
         self.skipped: list[tuple[str, str]] = []  # left out on purpose: (path, why)
@@ -102,7 +103,8 @@ class SourceWalk:
         return any(fnmatch.fnmatchcase(name, pat) or fnmatch.fnmatchcase(rel, pat) or fnmatch.fnmatchcase(path, pat)
                    for pat in self.exclude)
 
-    def _link_refusal(self, path: str, target: str, is_dir: bool) -> str | None:
+    def _link_refusal(self, target: str) -> str | None:
+        """Why a link to `target` is not followed, or None to follow it."""
         system = _inside(target, SYSTEM_FOLDERS)
         if system:
             return f"link into the system folder {system}: not followed"
@@ -131,15 +133,19 @@ class SourceWalk:
                 target = os.path.realpath(path) if entry.is_symlink() else None
                 if entry.is_dir():
                     if target is not None:
-                        refusal = self._link_refusal(path, target, True)
+                        refusal = self._link_refusal(target)
                         if refusal:
                             self.skipped.append((path, refusal))
                             continue
                         self._linked[target] = path
-                    yield from self._walk(path, target or os.path.join(real, entry.name), root)
+                    sub_real = target or os.path.join(real, entry.name)
+                    if sub_real == self.index:
+                        self.skipped.append((path, "the index itself"))
+                        continue
+                    yield from self._walk(path, sub_real, root)
                 elif entry.is_file():
                     if target is not None:
-                        refusal = self._link_refusal(path, target, False)
+                        refusal = self._link_refusal(target)
                         if refusal:
                             self.skipped.append((path, refusal))
                             continue
@@ -163,14 +169,6 @@ def _kind(mode: int) -> str:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
     return "special file"
-
-
-def walk_sources(paths: Iterable[str | Path], problems: list[tuple[str, str]]) -> Iterator[tuple[str, int, int]]:
-    """(absolute path, size, mtime_ns) of every candidate record file under `paths`; what
-    cannot be read goes to `problems` as (path, why)."""
-    walk = SourceWalk(paths)
-    yield from walk
-    problems += walk.failed
 
 
 @dataclass
