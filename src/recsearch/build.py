@@ -24,7 +24,8 @@ from .errors import RecsearchError
 from .index import build_schema, name_document, record_document
 from .manifest import FORMAT_VERSION, Manifest, ManifestDraft
 from .readers import FORMATS
-from .sources import DEFAULT_SOURCE, SourceError, SourceWalk, display_path, file_sha256, named_source_problems, read_source
+from .sources import (DEFAULT_SOURCE, SourceError, SourceWalk, display_path, file_sha256, named_source_problems,
+                      read_source)
 
 Progress = Callable[[int, int], None]
 # (records to remove, records in the index) -> go ahead?
@@ -125,7 +126,7 @@ def update_index(
             guard = confirm if changed else None
             if rebuild and confirm is not None and named is not None and gen is not None and remembered and (
                     set(report.sources) != set(remembered["sources"]) or report.exclude != remembered["exclude"]):
-                _confirm_rebuild(gen, report.sources, confirm, root)
+                _confirm_rebuild(gen, report.sources, confirm)
             if old is not None:
                 try:
                     _sync(ix, gen, old, report, progress, add, guard)
@@ -136,9 +137,6 @@ def update_index(
                     old = None
                     report = BuildReport(reason=f"the index's record of its source files is damaged ({exc})",
                                          sources=report.sources, format=report.format, exclude=report.exclude)
-                except RemovalRefused as exc:
-                    raise RemovalRefused(f"{exc}; run again with --yes to go ahead, or add files without removing "
-                                         f"any with `recsearch add PATH... --index {root.absolute()}`") from None
             if old is None:
                 report.rebuilt = True
                 gen = store.create_generation(root)
@@ -149,6 +147,9 @@ def update_index(
                 except BaseException:
                     shutil.rmtree(gen, ignore_errors=True)
                     raise
+        except RemovalRefused as exc:
+            raise RemovalRefused(f"{exc}; run again with --yes to go ahead, or add files without removing any "
+                                 f"with `recsearch add PATH... --index {root.absolute()}`") from None
         finally:
             if old is not None:
                 old.close()
@@ -159,7 +160,7 @@ def update_index(
     return report
 
 
-def _confirm_rebuild(gen: Path, sources: list[str], confirm: Confirm, root: Path) -> None:
+def _confirm_rebuild(gen: Path, sources: list[str], confirm: Confirm) -> None:
     """A rebuild from other sources than the index's: ask before it drops many records."""
     try:
         ix = store.open_whoosh(gen)
@@ -172,8 +173,7 @@ def _confirm_rebuild(gen: Path, sources: list[str], confirm: Confirm, root: Path
         total, gone = manifest.record_count, manifest.records_outside(sources)
     if gone > total * REMOVAL_SHARE and not confirm(gone, total):
         raise RemovalRefused(f"the sources named would remove {gone:,} of the {total:,} records (the files no "
-                             "longer under them): nothing was changed; run again with --yes to go ahead, or add "
-                             f"files without removing any with `recsearch add PATH... --index {root.absolute()}`")
+                             "longer under them): nothing was changed")
 
 
 def _remembered(root: Path, gen: Path | None, old: Manifest | None) -> dict | None:
