@@ -518,3 +518,22 @@ def test_an_index_inside_its_sources_is_not_walked(folder):
     report = update_index([folder], root)
     assert report.skipped == [{"file": str(root), "reason": "the index itself"}] and report.unchanged == 5
     assert check_index(root).ok
+
+
+def test_an_index_of_the_previous_release_is_updated_in_place(folder, tmp_path):
+    """Manifests written before skipped and failed files kept their reason are migrated, not rebuilt."""
+    import sqlite3
+
+    (folder / "article.xml").write_bytes(JATS)
+    root = tmp_path / "index"
+    update_index([folder], root)
+    gen = store.current_generation(root)
+    (manifest,) = gen.glob("manifest-*")
+    with sqlite3.connect(manifest) as con:
+        con.execute("ALTER TABLE files DROP COLUMN reason")
+        con.execute("DELETE FROM meta WHERE key IN ('readers', 'exclude')")
+    assert check_index(root).ok
+    report = update_index(None, root)
+    assert not report.rebuilt and report.unchanged == 5
+    assert [s["reason"] for s in report.skipped] == ["looks like JATS XML: not a format recsearch reads"]
+    assert update_index(None, root).skipped == report.skipped
