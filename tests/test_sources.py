@@ -537,3 +537,33 @@ def test_an_index_of_the_previous_release_is_updated_in_place(folder, tmp_path):
     assert not report.rebuilt and report.unchanged == 5
     assert [s["reason"] for s in report.skipped] == ["looks like JATS XML: not a format recsearch reads"]
     assert update_index(None, root).skipped == report.skipped
+
+
+def test_the_summary_fits_an_80_column_terminal(folder, tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    (folder / "notes.md").write_text("notes")
+    main, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "80"}
+    child = subprocess.Popen([sys.executable, "-m", "recsearch.cli", "index", str(folder), "--index",
+                              str(tmp_path / "index"), "--format", "seed"], stdin=secondary, stdout=secondary,
+                             stderr=subprocess.DEVNULL, env=env)
+    os.close(secondary)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the child has closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    child.wait(60)
+    os.close(main)
+    lines = [l for l in out.decode().replace("\r", "").splitlines() if l.strip() and "Indexing" not in l]
+    assert lines[0].startswith("Built ") and "format seed forced" in " ".join(l.strip() for l in lines)
+    assert len(lines) > 1 and max(len(l) for l in lines) <= 80, lines

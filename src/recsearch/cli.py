@@ -170,6 +170,12 @@ def _print_report(report, index_dir, json_out: bool, verbose: bool) -> None:
         line += f"; format {report.format} forced (--format auto to tell by content)"
     if report.warnings and not verbose:
         line += f" ({_plural(len(report.warnings), 'file')} read with warnings: --verbose)"
+    if sys.stdout.isatty():  # on a terminal the line wraps at its width; a pipe gets one line
+        import shutil
+        import textwrap
+
+        width = min(shutil.get_terminal_size().columns, 100)
+        line = textwrap.fill(line, width, subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
     typer.echo(line)
 
 

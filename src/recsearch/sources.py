@@ -206,7 +206,7 @@ def read_source(path: str, display: str | None = None, format: str = "auto") -> 
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return SourceFile(path, error=f"cannot read file: {exc.strerror or exc}")
+        return SourceFile(path, error=f"cannot be read ({_why(exc)})")
     digest = hashlib.sha256(data).hexdigest()
     try:
         found = read_file_records(data, shown, format)
