@@ -567,3 +567,28 @@ def test_the_summary_fits_an_80_column_terminal(folder, tmp_path):
     lines = [l for l in out.decode().replace("\r", "").splitlines() if l.strip() and "Indexing" not in l]
     assert lines[0].startswith("Built ") and "format seed forced" in " ".join(l.strip() for l in lines)
     assert len(lines) > 1 and max(len(l) for l in lines) <= 80, lines
+
+
+def test_watch_applies_a_new_file_once_even_with_the_index_inside_the_sources(folder):
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    child = subprocess.Popen([sys.executable, "-m", "recsearch.cli", "index", str(folder), "--watch", "--interval",
+                              "0.3", "--index", str(folder / "index")], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, env=env)
+    import threading
+
+    guard = threading.Timer(90, child.kill)  # a watch that never answers fails the test, not hangs it
+    guard.start()
+    try:
+        assert child.stdout.readline().startswith("Built ")
+        write(folder, "new.txt", make_record(99))
+        assert "1 added" in child.stdout.readline()
+        time.sleep(2)  # several intervals: the index's own files changing must not start another run
+    finally:
+        child.send_signal(signal.SIGINT)
+        rest, _ = child.communicate(timeout=30)
+        guard.cancel()
+    assert rest.strip() == ""
+    assert len(index_ids(folder / "index")) == 6

@@ -184,19 +184,21 @@ def _watch(sources, index_dir, interval: float, json_out: bool, verbose: bool, e
     import time
 
     from .build import update_index
-    from .sources import scan_sources
-
-    from .sources import escape_name
+    from .sources import escape_name, scan_sources
 
     _say(f"recsearch: watching {', '.join(escape_name(s) for s in sources)} (Ctrl-C to stop)")
-    applied = seen = scan_sources(sources, exclude).files
+    # Files may have arrived since the run's own scan: the first settled scan is applied
+    # too, and said only if it changed something.
+    applied, seen = None, scan_sources(sources, exclude, index_dir).files
     try:
         while True:
             time.sleep(interval)
-            now = scan_sources(sources, exclude).files
+            now = scan_sources(sources, exclude, index_dir).files
             if now != applied and now == seen:
                 try:
-                    _print_report(update_index(sources, index_dir), index_dir, json_out, verbose)
+                    report = update_index(sources, index_dir)
+                    if applied is not None or report.added or report.updated or report.removed:
+                        _print_report(report, index_dir, json_out, verbose)
                     applied = now
                 except RecsearchError as exc:  # e.g. another run holds the lock: try again later
                     _say(f"recsearch: {exc}")

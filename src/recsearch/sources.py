@@ -180,9 +180,9 @@ class Scan:
     walk: SourceWalk | None = None
 
 
-def scan_sources(paths: Iterable[str | Path], exclude: Iterable[str] = ()) -> Scan:
+def scan_sources(paths: Iterable[str | Path], exclude: Iterable[str] = (), index: str | Path | None = None) -> Scan:
     """Every candidate record file under `paths`, in memory (see `SourceWalk`)."""
-    walk = SourceWalk(paths, exclude)
+    walk = SourceWalk(paths, exclude, index)
     found = {path: (size, mtime) for path, size, mtime in walk}
     return Scan(dict(sorted(found.items())), walk.failed, walk)
 
