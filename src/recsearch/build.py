@@ -10,6 +10,7 @@ held by another file is a conflict, reported with both file names.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 import time
@@ -17,14 +18,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checksums, store, writers
+from . import __version__, checksums, store, writers
 from .authors import name_id
+from .errors import RecsearchError
 from .index import build_schema, name_document, record_document
 from .manifest import FORMAT_VERSION, Manifest, ManifestDraft
-from .sources import DEFAULT_SOURCE, display_path, file_sha256, read_source, walk_sources
+from .readers import FORMATS
+from .sources import (DEFAULT_SOURCE, SourceError, SourceWalk, display_path, file_sha256, named_source_problems,
+                      read_source)
 
 Progress = Callable[[int, int], None]  # files read so far, files to read
 Stage = Callable[[str], None]  # "scanning", "reading", "writing": what the run does now
+# (records to remove, records in the index) -> go ahead?
+Confirm = Callable[[int, int], bool]
+# Files skipped or failed are read again when recsearch (and so its readers) changes.
+READERS_ID = f"{__version__} {' '.join(FORMATS)}"
+REMOVAL_SHARE = 0.1  # a change of the named sources removing more than this share of the records asks first
+
+
+class RemovalRefused(RecsearchError):
+    """A change of the named sources would remove many records and was not confirmed: nothing changed."""
 
 
 @dataclass
@@ -43,6 +56,10 @@ class BuildReport:
     sources: list[str] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)  # damage repaired without a rebuild
+    format: str = "auto"  # the reader used: "auto" (told by content) or a forced one
+    exclude: list[str] = field(default_factory=list)
+    excluded: int = 0  # files and folders left out by `exclude`
+    first_build: bool = False  # there was no index before
 
     @property
     def indexed(self) -> int:
@@ -53,7 +70,8 @@ class BuildReport:
             "indexed": self.indexed, "failed": self.failed, "records": self.records,
             "seconds": round(self.seconds, 3), "added": self.added, "updated": self.updated,
             "removed": self.removed, "unchanged": self.unchanged, "conflicts": self.conflicts,
-            "rebuilt": self.rebuilt, "skipped": self.skipped,
+            "rebuilt": self.rebuilt, "skipped": self.skipped, "format": self.format, "excluded": self.excluded,
+            "sources": self.sources,
         }
 
 
@@ -102,16 +120,27 @@ def update_index(
     lock_timeout: float = 5.0,
     format: str | None = None,
     stage: Stage | None = None,
+    exclude: Iterable[str] | None = None,
+    add: bool = False,
+    confirm: Confirm | None = None,
 ) -> BuildReport:
     """Update (or with `rebuild`, rebuild) the index at `root` from `sources`.
 
-    `sources` None means the sources of the last run (or `seeds/`); `format`
-    None the reader of the last run (or auto-detection), and another format
-    than last time re-reads every file. Files that cannot be read are
-    reported in the result, never raised.
+    `sources` None means the sources the index remembers (or `seeds/`); with `add`,
+    the named sources join the remembered ones and nothing is removed. `format`
+    and `exclude` None mean the remembered ones (or auto-detection and none); another
+    format than last time re-reads every file. A named source that does not exist or
+    cannot be read raises SourceError before anything changes; a change of the named
+    sources that would remove more than a tenth of the records asks `confirm` first
+    (None: go ahead). Files that cannot be read are reported in the result, never raised.
     """
     started = time.monotonic()
     root = Path(root)
+    if sources is not None:
+        sources = list(sources)
+        problems = named_source_problems(sources)
+        if problems:
+            raise SourceError(f"{'; '.join(problems)}: nothing was changed")
     report = BuildReport(rebuilt=rebuild)
     with store.IndexLock(root, lock_timeout):
         repaired = store.recover_current(root)
@@ -121,40 +150,53 @@ def update_index(
         store.remove_partial_files(root)
         ix, old = None, None
         gen = store.current_generation(root)
+        report.first_build = gen is None
         if gen is not None and not rebuild:
             ix, old, report.reason = _open_live(gen)
         try:
-            # A damaged index is rebuilt from the sources its manifest remembers.
-            remembered = old or (_remembered(gen) if gen is not None else None)
-            if sources is None:
-                sources = remembered.sources if remembered and remembered.sources else [DEFAULT_SOURCE]
-            report.sources = [str(Path(s).absolute()) for s in sources]
-            format = format or (remembered.format if remembered else "auto")
-            if remembered is not None and remembered is not old:
-                remembered.close()
+            remembered = _remembered(root, gen, old)
+            named = [os.path.abspath(s) for s in sources] if sources is not None else None
+            if named is None:
+                report.sources = remembered["sources"] if remembered else [os.path.abspath(DEFAULT_SOURCE)]
+            elif add and remembered:
+                report.sources = _joined(remembered["sources"], named)
+            else:
+                report.sources = named
+            report.exclude = list(exclude) if exclude is not None else (remembered["exclude"] if remembered else [])
+            report.format = format or (remembered["format"] if remembered else "auto")
+            changed = (old is not None and named is not None and not add
+                       and (set(report.sources) != set(old.sources) or report.exclude != old.exclude))
+            guard = confirm if changed else None
+            if rebuild and confirm is not None and named is not None and gen is not None and remembered and (
+                    set(report.sources) != set(remembered["sources"]) or report.exclude != remembered["exclude"]):
+                _confirm_rebuild(gen, report.sources, confirm)
             if old is not None:
                 try:
-                    _sync(ix, gen, old, report, progress, format, stage)
+                    _sync(ix, gen, old, report, progress, add, guard, stage)
                 except sqlite3.DatabaseError as exc:
                     if isinstance(exc, sqlite3.OperationalError):  # e.g. the disk is full: not the manifest's fault
                         raise
                     old.close()
                     old = None
                     report = BuildReport(reason=f"the index's record of its source files is damaged ({exc})",
-                                         sources=report.sources)
+                                         sources=report.sources, format=report.format, exclude=report.exclude)
             if old is None:
                 report.rebuilt = True
                 gen = store.create_generation(root)
                 try:
                     ix = store.DurableFileStorage(str(gen), supports_mmap=False).create_index(build_schema())
-                    _sync(ix, gen, None, report, progress, format, stage)
+                    _sync(ix, gen, None, report, progress, add, None, stage)
                     store.make_current(root, gen)
                 except BaseException:
                     shutil.rmtree(gen, ignore_errors=True)
                     raise
+        except RemovalRefused as exc:
+            raise RemovalRefused(f"{exc}; run again with --yes to go ahead, or add files without removing any "
+                                 f"with `recsearch add PATH... --index {root.absolute()}`") from None
         finally:
             if old is not None:
                 old.close()
+        store.write_remembered(root, report.sources, report.exclude, report.format)
         report.seconds = time.monotonic() - started
         last_run = {"finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **report.to_dict()}
         try:  # what `stats` shows: the run itself is committed already
@@ -162,6 +204,48 @@ def update_index(
         except OSError:
             pass
     return report
+
+
+def _confirm_rebuild(gen: Path, sources: list[str], confirm: Confirm) -> None:
+    """A rebuild from other sources than the index's: ask before it drops many records."""
+    try:
+        ix = store.open_whoosh(gen)
+        manifest = store.load_manifest(gen, ix.latest_generation())
+    except Exception:  # a damaged index has nothing to lose
+        return
+    if manifest is None:
+        return
+    with manifest:
+        total, gone = manifest.record_count, manifest.records_outside(sources)
+    if gone > total * REMOVAL_SHARE and not confirm(gone, total):
+        raise RemovalRefused(f"the sources named would remove {gone:,} of the {total:,} records (the files no "
+                             "longer under them): nothing was changed")
+
+
+def _remembered(root: Path, gen: Path | None, old: Manifest | None) -> dict | None:
+    """The sources, excludes and format the index was built from: its manifest's, else those
+    of sources.json (which outlives a damaged or missing manifest), else None."""
+    if old is not None and old.sources:
+        return {"sources": old.sources, "exclude": old.exclude, "format": old.format}
+    if gen is not None:  # a manifest of another version, or opened for a rebuild
+        manifest = _newest_manifest(gen)  # the index itself may be damaged
+        if manifest is not None:
+            with manifest:
+                try:
+                    if manifest.sources:
+                        return {"sources": manifest.sources, "exclude": manifest.exclude, "format": manifest.format}
+                except (sqlite3.Error, ValueError):
+                    pass
+    return store.read_remembered(root)
+
+
+def _joined(sources: list[str], added: list[str]) -> list[str]:
+    """The remembered sources plus the added ones not already inside one of them."""
+    joined = list(sources)
+    for path in added:
+        if not any(path == s or path.startswith(s.rstrip(os.sep) + os.sep) for s in joined if os.path.isdir(s)):
+            joined.append(path)
+    return joined
 
 
 def _open_live(gen: Path):
@@ -184,7 +268,7 @@ def _open_live(gen: Path):
     return ix, manifest, None
 
 
-def _remembered(gen: Path) -> Manifest | None:
+def _newest_manifest(gen: Path) -> Manifest | None:
     """The newest readable manifest of a generation (open), for its sources and format."""
     def number(path: Path) -> int:
         digits = path.stem[len(store.MANIFEST_PREFIX):]
@@ -240,19 +324,41 @@ class _AuthorNames:
                 writer.delete_by_term("name_id", key)
 
 
-def _plan(draft: ManifestDraft, report: BuildReport, same_reader: bool) -> bool:
+def _plan(draft: ManifestDraft, report: BuildReport, same_reader: bool, add: bool, confirm: Confirm | None) -> bool:
     """Scan the sources into the draft and mark what to read; report the files kept as
     they are. Whether anything changed."""
-    problems: list[tuple[str, str]] = []
-    draft.add_scanned(walk_sources(report.sources, problems))
-    report.failed += [{"file": given, "error": problem} for given, problem in problems]
-    to_read, gone = draft.plan(same_reader)
+    # The draft lives in the generation, inside the index folder: never walked as a source.
+    walk = SourceWalk(report.sources, report.exclude, index=draft.path.parent.parent)
+    draft.add_scanned(walk)
+    draft.hold(walk.held)
+    report.failed += [{"file": display_path(path), "error": why} for path, why in walk.failed]
+    report.skipped += [{"file": display_path(path), "reason": why} for path, why in walk.skipped]
+    report.excluded = walk.excluded
+    before = draft.record_count
+    to_read, gone, gone_records = draft.plan(same_reader, add_only=add, readers=READERS_ID)
+    if confirm is not None and gone_records > before * REMOVAL_SHARE and not confirm(gone_records, before):
+        raise RemovalRefused(f"the sources named would remove {gone_records:,} of the {before:,} records "
+                             "(the files no longer under them): nothing was changed")
+    # A known file that cannot be read now keeps its records until it can be.
+    for path, held in draft.known_to_read():
+        try:
+            os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+        except OSError as exc:
+            draft.keep_unread(path)
+            why = (exc.strerror or str(exc)).lower()
+            report.failed.append({"file": display_path(path),
+                                  "error": f"cannot be read ({why}); its {_records(held)} kept"})
     # Files touched but not changed keep their ids without being parsed.
     if same_reader:
         for path, sha256 in draft.touched():
             if file_sha256(path) == sha256:
                 draft.keep(path)
     draft.release()
+    for path, skipped, reason in draft.kept_reasons():
+        if skipped:
+            report.skipped.append({"file": display_path(path), "reason": reason})
+        else:
+            report.failed.append({"file": display_path(path), "error": reason})
     for path, problems_kept in draft.kept_problems():
         # Position 0: the whole file was refused.
         report.failed += [{"file": display_path(path), **({"position": n} if n else {}), "error": why}
@@ -263,8 +369,13 @@ def _plan(draft: ManifestDraft, report: BuildReport, same_reader: bool) -> bool:
     return bool(to_read or gone)
 
 
-def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Progress | None, format: str,
-          stage: Stage | None = None) -> None:
+def _records(n: int) -> str:
+    return f"{n:,} record{'s' * (n != 1)} {'is' if n == 1 else 'are'}"
+
+
+def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Progress | None, add: bool,
+          confirm: Confirm | None, stage: Stage | None = None) -> None:
+    format = report.format
     stage = stage or (lambda name: None)
     same_reader = old is not None and format == old.format
     draft = ManifestDraft(gen / store.MANIFEST_DRAFT, old and store.manifest_path(gen, ix.latest_generation()))
@@ -272,7 +383,7 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
     writer = None
     try:
         stage("scanning")
-        dirty = _plan(draft, report, same_reader)
+        dirty = _plan(draft, report, same_reader, add, confirm)
         total = draft.reread_count
         stage("reading")
         before = ix.searcher() if old is not None and old.file_count else None
@@ -282,12 +393,12 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
             source = read_source(path, shown, format)
             if source.skipped:
                 report.skipped.append({"file": shown, "reason": source.error})
-                draft.put_file(path, size, mtime_ns, source.sha256, skipped=True)
+                draft.put_file(path, size, mtime_ns, source.sha256, skipped=True, reason=source.error)
             elif source.error:
                 report.failed.append({"file": shown, "error": source.error})
-                if source.sha256:  # refused for its content: not read again (and reported) until it changes
-                    draft.put_file(path, size, mtime_ns, source.sha256, problems=[(0, source.error)])
-                else:
+                if source.sha256:  # read but not readable as records: reported until it changes
+                    draft.put_file(path, size, mtime_ns, source.sha256, reason=source.error)
+                else:  # could not be read at all: tried again next run
                     draft.drop_file(path)
             else:
                 fid = draft.put_file(path, size, mtime_ns, source.sha256, problems=source.problems)
@@ -330,7 +441,8 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
         built_at = old.built_at if old is not None else None
         if writer is not None or old is None or not old.file_count:
             built_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-        keep = {"sources": report.sources, "format": format, "built_at": built_at}
+        keep = {"sources": report.sources, "format": format, "built_at": built_at, "exclude": report.exclude,
+                "readers": READERS_ID}
         if writer is not None:
             # The manifest of the coming Whoosh generation goes first; the commit
             # (Whoosh renaming its table of contents) makes both live at once.
@@ -338,7 +450,8 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
             writer.commit()
             writer = None
             store.prune_manifests(gen, ix.latest_generation())
-        elif dirty or old is None or not old.file_count or not same_reader or old.sources != report.sources:
+        elif (dirty or old is None or not old.file_count or not same_reader or old.sources != report.sources
+              or old.exclude != report.exclude or old.readers != READERS_ID):
             draft.save(store.manifest_path(gen, ix.latest_generation()), **keep)
         else:
             draft.discard()

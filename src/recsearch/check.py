@@ -15,15 +15,18 @@ from pathlib import Path
 from . import checksums, store
 from .errors import IndexAccessError
 from .manifest import FORMAT_VERSION, Manifest
-from .sources import display_path, file_sha256, scan_sources
+from .sources import SourceWalk, display_path, escape_name, file_sha256
 
 REBUILD = "recsearch index --rebuild"
 UPDATE = "recsearch index"
+SHOWN = 20  # problems of one kind printed (JSON has them all)
 
 
 @dataclass
 class Problem:
-    what: str  # a short kind: damaged, unreadable, missing, orphan, source-gone, source-changed, source-new
+    # A short kind: damaged, unreadable, outdated, missing, orphan, source-gone, source-changed, source-new,
+    # source-unreadable, source-failed (a file that could not be indexed: fix the file first).
+    what: str
     detail: str
     fix: str
 
@@ -42,15 +45,49 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.problems
 
+    update: str = UPDATE  # the update command for this index
+
     def to_dict(self) -> dict:
         return {"ok": self.ok, "records": self.records, "segments": self.segments, "files": self.files,
                 "problems": [p.to_dict() for p in self.problems]}
 
 
+_MANUAL = {"source-failed": "correct the files that failed",
+           "source-unreadable": "make the files and folders reported readable"}
+
+
+def repair_command(report: CheckReport) -> str:
+    """What to do to repair the problems found: the command to run, with the index's absolute path."""
+    fixes = [p.fix for p in report.problems]
+    rebuild = [f for f in fixes if f.startswith(REBUILD)]
+    # A remembered source gone: the update naming the sources left.
+    named = [f for f in fixes if f.startswith(f"{UPDATE} --index ") and f != report.update]
+    if rebuild or named:
+        return f"to repair, run: {(rebuild or named)[0]}"
+    restore = [f for f in fixes if f.startswith("restore")]
+    if restore:
+        return restore[0]
+    manual = [_MANUAL[p.what] for p in report.problems if p.what in _MANUAL]
+    if manual:
+        return f"{' and '.join(dict.fromkeys(manual))}, then run: {report.update}"
+    return f"to repair, run: {report.update}"
+
+
 def check_index(root: str | Path, sources: bool = True) -> CheckReport:
     """Everything wrong with the index at `root` (an empty list of problems: all well)."""
     root = Path(root)
-    report = CheckReport()
+    report = CheckReport(update=f"{UPDATE} --index {root.absolute()}")
+    try:
+        _check(root, report, sources)
+    finally:
+        where = f" --index {root.absolute()}"
+        for problem in report.problems:
+            if problem.fix in (UPDATE, REBUILD):
+                problem.fix += where
+    return report
+
+
+def _check(root: Path, report: CheckReport, sources: bool) -> None:
     gen = store.current_generation(root)
     if gen is None and store.current_is_damaged(root):
         report.problems.append(Problem("damaged", "the index's CURRENT file names no generation", UPDATE))
@@ -82,7 +119,7 @@ def check_index(root: str | Path, sources: bool = True) -> CheckReport:
         return report
     with manifest:
         try:
-            _check_manifest(manifest, found, report, sources)
+            _check_manifest(manifest, found, report, sources and root)
         except sqlite3.DatabaseError as exc:
             report.problems.append(Problem("unreadable", f"the manifest of its source files is damaged ({exc})",
                                            REBUILD))
@@ -101,14 +138,13 @@ def _check_manifest(manifest: Manifest, found: set[str], report: CheckReport, so
     report.files = manifest.file_count
     missing = [i for i in owners if i not in found]
     orphans = [i for i in found if i not in owners]
-    for record_id in missing[:20]:
+    for record_id in missing:
         report.problems.append(Problem("missing", f"record {record_id} of {display_path(owners[record_id])} is not "
                                        "in the index", REBUILD))
-    for record_id in orphans[:20]:
+    for record_id in orphans:
         report.problems.append(Problem("orphan", f"record {record_id} is in the index but in no source file", REBUILD))
-    _more(report, "missing", len(missing)), _more(report, "orphan", len(orphans))
     if sources:
-        _check_sources(manifest, report)
+        _check_sources(manifest, report, Path(sources))
 
 
 def _read_everything(ix, report: CheckReport) -> set[str]:
@@ -136,29 +172,39 @@ def _read_everything(ix, report: CheckReport) -> set[str]:
     return ids
 
 
-def _check_sources(manifest: Manifest, report: CheckReport) -> None:
-    scan = scan_sources(manifest.sources)
-    for given, problem in scan.problems:
-        report.problems.append(Problem("source-gone", f"source {given}: {problem}", UPDATE))
+def _check_sources(manifest: Manifest, report: CheckReport, root: Path) -> None:
+    """Compare the files under the sources now (walked as `recsearch index` walks them) with the manifest."""
+    walk = SourceWalk(manifest.sources, manifest.exclude, index=root)
+    scan = {path: (size, mtime) for path, size, mtime in walk}
+    held = [(p.rstrip("/") + "/" if folder else p, folder) for p, folder in walk.held]
+    for path, why in walk.failed:
+        if path in manifest.sources and not Path(path).exists():
+            kept = [s for s in manifest.sources if s != path]
+            fix = (f"recsearch index --index {root.absolute()} {' '.join(_quoted(s) for s in kept)}" if kept
+                   else f"restore it, then run: {UPDATE} --index {root.absolute()}")
+            report.problems.append(Problem("source-gone", f"source {display_path(path)}: {why}", fix))
+        else:
+            report.problems.append(Problem("source-unreadable", f"{display_path(path)}: {why}", "make it readable"))
     for path, state in manifest.files():
         shown = display_path(path)
-        if path not in scan.files:
-            if state.ids:
+        if path not in scan:
+            if state.ids and not any(path == h or (folder and path.startswith(h)) for h, folder in held):
                 n = len(state.ids)
                 report.problems.append(Problem("source-gone", f"{shown} is gone; its {n} record{'s' * (n != 1)} "
-                                               "are still in the index", UPDATE))
-        elif scan.files[path] != (state.size, state.mtime_ns) and file_sha256(path) != state.sha256:
+                                               f"{'is' if n == 1 else 'are'} still in the index", UPDATE))
+        elif scan[path] != (state.size, state.mtime_ns) and file_sha256(path) != state.sha256:
             report.problems.append(Problem("source-changed", f"{shown} changed since it was indexed", UPDATE))
-    new = [p for p in scan.files if manifest.get(p) is None]
-    for path in new[:20]:
-        report.problems.append(Problem("source-new", f"{display_path(path)} is not indexed yet", UPDATE))
-    _more(report, "source-new", len(new))
+        elif state.reason and not state.skipped:
+            report.problems.append(Problem("source-failed", f"{shown}: {state.reason}", "correct the file"))
+    for path in scan:
+        if manifest.get(path) is None:
+            report.problems.append(Problem("source-new", f"{display_path(path)} is not indexed yet", UPDATE))
 
 
-def _more(report: CheckReport, what: str, count: int, shown: int = 20) -> None:
-    if count > shown:
-        fix = next(p.fix for p in report.problems if p.what == what)
-        report.problems.append(Problem(what, f"… and {count - shown} more like it", fix))
+def _quoted(path: str) -> str:
+    import shlex
+
+    return shlex.quote(escape_name(path))
 
 
 def _describe(exc: Exception) -> str:

@@ -64,6 +64,19 @@ def global_options(
     cli_common.quiet = quiet
 
 
+FormatOption = Annotated[Optional[str], typer.Option(
+    "--format", metavar="FORMAT",
+    help="Reader to use: auto (tell by content), seed, doaj-json, doaj-xml, pubmed (XML or MEDLINE text), "
+         "cord19, ris, bibtex, endnote-xml, marc, marcxml, crossref, datacite, jats, oai, jalc, mods, wos, "
+         "zotero-csv. Remembered for later runs; --format auto returns to detection. Default: the reader of the "
+         "last run, else auto.")]
+ExcludeOption = Annotated[Optional[list[str]], typer.Option(
+    "--exclude", metavar="GLOB",
+    help="Leave out files and folders whose name or path matches (repeatable; remembered for later runs; "
+         "--exclude '' forgets them).")]
+VerboseFlag = Annotated[bool, typer.Option("--verbose", "-v", help="List reader warnings and skipped files.")]
+
+
 @app.command("index")
 @_reports_errors
 def index_command(
@@ -73,15 +86,15 @@ def index_command(
     ] = None,
     index_dir: IndexDir = Path("index"),
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild from scratch instead of updating.")] = False,
+    add: Annotated[bool, typer.Option("--add", help="Add the files named to the index; remove nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Go ahead even if the sources named would remove "
+                                                           "over a tenth of the records.")] = False,
     watch: Annotated[bool, typer.Option("--watch", help="Keep running; apply changes as files arrive.")] = False,
     interval: Annotated[float, typer.Option("--interval", help="Seconds between checks with --watch.", min=0.2)] = 2.0,
     json_out: JsonFlag = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List reader warnings and skipped files.")] = False,
-    format: Annotated[Optional[str], typer.Option(
-        "--format", metavar="FORMAT",
-        help="Reader to use: auto (tell by content), seed, doaj-json, doaj-xml, pubmed (XML or MEDLINE text), "
-             "cord19, ris, bibtex, endnote-xml, marc, marcxml, crossref, datacite, jats, oai, jalc, mods, wos, "
-             "zotero-csv. Default: the reader of the last run, else auto.")] = None,
+    verbose: VerboseFlag = False,
+    format: FormatOption = None,
+    exclude: ExcludeOption = None,
 ) -> None:
     """Bring the index up to date with the record files.
 
@@ -91,36 +104,70 @@ def index_command(
     Files may be VuFind record pages (seed), DOAJ JSON or XML, PubMed XML or
     MEDLINE text, or the CORD-19 metadata CSV, gzip-compressed or not.
     """
-    from .readers import FORMATS
-    from .sources import DEFAULT_SOURCE
-    from .store import current_generation, current_is_damaged
-
-    if format is not None and format not in FORMATS:
-        _fail(f"unknown --format {format!r}: use one of {', '.join(FORMATS)}", 2)
-    if (not paths and current_generation(index_dir) is None and not current_is_damaged(index_dir)
-            and not Path(DEFAULT_SOURCE).is_dir()):
-        _fail(f"no {DEFAULT_SOURCE}/ folder here: name the record files or folders to index", 2)
-    report = _run_update(paths or None, index_dir, rebuild, json_out, verbose, format)
+    if add and not paths:
+        _fail("--add needs the files or folders to add", 2)
+    report = _run_update(paths or None, index_dir, rebuild, json_out, verbose, format, exclude=exclude, add=add,
+                         yes=yes)
     if watch:
-        _watch(report.sources, index_dir, interval, json_out, verbose)
+        _watch(report.sources, index_dir, interval, json_out, verbose, report.exclude)
     elif report.failed:
         raise typer.Exit(1)
 
 
-def _run_update(paths, index_dir, rebuild, json_out, verbose, format=None):
-    from .build import update_index
+@app.command("add")
+@_reports_errors
+def add_command(
+    paths: Annotated[list[Path], typer.Argument(help="Record files or folders to add.")],
+    index_dir: IndexDir = Path("index"),
+    json_out: JsonFlag = False,
+    verbose: VerboseFlag = False,
+    format: FormatOption = None,
+) -> None:
+    """Add record files or folders to the index, removing nothing.
 
+    The paths join the sources the index remembers, so later runs of
+    `recsearch index` keep them up to date too."""
+    report = _run_update(paths, index_dir, False, json_out, verbose, format, add=True)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _run_update(paths, index_dir, rebuild, json_out, verbose, format=None, *, exclude=None, add=False, yes=False):
+    from .build import update_index
+    from .readers import FORMATS
+    from .sources import DEFAULT_SOURCE
+    from .store import current_generation, current_is_damaged, read_remembered
+
+    if format is not None and format not in FORMATS:
+        _fail(f"unknown --format {format!r}: use one of {', '.join(FORMATS)}", 2)
+    if (not paths and current_generation(index_dir) is None and read_remembered(index_dir) is None
+            and not current_is_damaged(index_dir)
+            and not Path(DEFAULT_SOURCE).is_dir()):
+        _fail(f"no {DEFAULT_SOURCE}/ folder here: name the record files or folders to index", 2)
     from .progress import ProgressLine
 
     line = ProgressLine(sys.stderr) if sys.stderr.isatty() and not json_out and not cli_common.quiet else None
+
+    def confirm(removing: int, total: int) -> bool:
+        if yes:
+            return True
+        if not (sys.stdin.isatty() and sys.stderr.isatty()):
+            return False
+        return typer.confirm(f"recsearch: the sources named would remove {removing:,} of the {total:,} records "
+                             "(the files no longer under them). Go ahead?", default=False, err=True)
+
     try:
         report = update_index(paths, index_dir, rebuild=rebuild, progress=line and line.files, format=format,
-                              stage=line and line.stage)
+                              stage=line and line.stage, exclude=exclude, add=add, confirm=confirm)
     finally:
         if line is not None:
             line.close()
     _print_report(report, index_dir, json_out, verbose)
     return report
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'s' * (n != 1)}"
 
 
 def _print_report(report, index_dir, json_out: bool, verbose: bool) -> None:
@@ -142,21 +189,23 @@ def _print_report(report, index_dir, json_out: bool, verbose: bool) -> None:
             for warning in item["warnings"]:
                 _say(f"recsearch: warning: {item['file']}: {warning}")
         for item in report.skipped:
-            _say(f"recsearch: skipped {item['file']}: not a record file in a format recsearch reads")
-    counts = [f"{report.added} added", f"{report.updated} updated", f"{report.removed} removed",
-              f"{report.unchanged} unchanged"]
+            _say(f"recsearch: skipped {item['file']}: {item['reason']}")
+    counts = [f"{report.added:,} added", f"{report.updated:,} updated", f"{report.removed:,} removed",
+              f"{report.unchanged:,} unchanged"]
     if report.failed:
-        counts.append(f"{len(report.failed)} failed")
+        counts.append(f"{len(report.failed):,} failed")
     if report.skipped:
-        n = len(report.skipped)
-        counts.append(f"{n} file{'s' * (n != 1)} not in a record format skipped" + ("" if verbose else " (--verbose lists them)"))
+        counts.append(f"{len(report.skipped):,} skipped" + ("" if verbose else " (--verbose lists them)"))
+    if report.excluded:
+        counts.append(f"{report.excluded:,} excluded ({', '.join(report.exclude)})")
     if report.conflicts:
-        counts.append(f"{len(report.conflicts)} conflicts")
-    what = "Rebuilt" if report.rebuilt else "Updated"
-    line = f"{what} {index_dir}: {', '.join(counts)}; {report.records} records in {report.seconds:.1f} s"
+        counts.append(_plural(len(report.conflicts), "conflict"))
+    what = "Built" if report.first_build else "Rebuilt" if report.rebuilt else "Updated"
+    line = f"{what} {index_dir}: {', '.join(counts)}; {_plural(report.records, 'record')} in {report.seconds:.1f} s"
+    if report.format != "auto":
+        line += f"; format {report.format} forced (--format auto to tell by content)"
     if report.warnings and not verbose:
-        n = len(report.warnings)
-        line += f" ({n} file{'s' * (n != 1)} read with warnings: --verbose)"
+        line += f" ({_plural(len(report.warnings), 'file')} read with warnings: --verbose)"
     typer.echo(_fitted(line))
 
 
@@ -167,22 +216,26 @@ def _fitted(line: str) -> str:
     return "\n".join(wrap(line, terminal_width(), "  ", ""))
 
 
-def _watch(sources, index_dir, interval: float, json_out: bool, verbose: bool) -> None:
+def _watch(sources, index_dir, interval: float, json_out: bool, verbose: bool, exclude=()) -> None:
     """Poll the sources; update once a change has settled for one interval."""
     import time
 
     from .build import update_index
-    from .sources import scan_sources
+    from .sources import escape_name, scan_sources
 
-    _say(f"recsearch: watching {', '.join(sources)} (Ctrl-C to stop)")
-    applied = seen = scan_sources(sources).files
+    _say(f"recsearch: watching {', '.join(escape_name(s) for s in sources)} (Ctrl-C to stop)")
+    # Files may have arrived since the run's own scan: the first settled scan is applied
+    # too, and said only if it changed something.
+    applied, seen = None, scan_sources(sources, exclude, index_dir).files
     try:
         while True:
             time.sleep(interval)
-            now = scan_sources(sources).files
+            now = scan_sources(sources, exclude, index_dir).files
             if now != applied and now == seen:
                 try:
-                    _print_report(update_index(sources, index_dir), index_dir, json_out, verbose)
+                    report = update_index(sources, index_dir)
+                    if applied is not None or report.added or report.updated or report.removed:
+                        _print_report(report, index_dir, json_out, verbose)
                     applied = now
                 except RecsearchError as exc:  # e.g. another run holds the lock: try again later
                     _say(f"recsearch: {exc}")
@@ -198,6 +251,7 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
     from dataclasses import asdict
 
     from .index import index_stats
+    from .sources import escape_name
 
     stats = index_stats(index_dir)
     if json_out:
@@ -209,14 +263,21 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
         ("Records", stats.records),
         ("Distinct authors", stats.distinct_authors),
         ("Years", years),
-        ("Index size", f"{stats.size_bytes / 1e6:.1f} MB"),
+        ("Index size", f"{stats.size_bytes / 1e6:.1f} MB" + (
+            f" ({stats.disk_bytes / 1e6:.1f} MB on disk with {_plural(stats.generations - 1, 'older generation')} "
+            "still open in a search)" if stats.generations > 1 else "")),
         ("Location", stats.location),
         ("Last change", stats.built_at or "unknown"),
-        ("Sources", ", ".join(stats.sources) or "unknown"),
+        ("Sources", ", ".join(escape_name(s) for s in stats.sources) or "unknown"),
+        ("Format", "auto (told by content)" if stats.format == "auto"
+         else f"{stats.format} (forced; --format auto to tell by content)"),
     ]
+    if stats.exclude:
+        rows.append(("Excluded", ", ".join(stats.exclude)))
     if last:
         what = ", ".join(f"{last.get(k, 0)} {k}" for k in ("added", "updated", "removed", "unchanged"))
-        problems = f"; {len(last.get('failed', []))} failed, {len(last.get('conflicts', []))} conflicts"
+        problems = (f"; {len(last.get('failed', []))} failed, {len(last.get('skipped', []))} skipped, "
+                    f"{len(last.get('conflicts', []))} conflicts")
         kind = "rebuild" if last.get("rebuilt") else "update"
         rows.append(("Last run", f"{last.get('finished_at', '?')} ({kind}): {what}{problems}"))
     from .terminal import terminal_width
@@ -245,14 +306,17 @@ def check_command(
         typer.echo(f"Index OK: {report.records} record{'s' * (report.records != 1)} in {report.segments} segment"
                    f"{'s' * (report.segments != 1)}, {report.files} source file{'s' * (report.files != 1)} as indexed")
     else:
+        from .check import SHOWN, repair_command
+
+        shown: dict[str, int] = {}
         for problem in report.problems:
-            typer.echo(_fitted(f"{problem.what}: {problem.detail}"))
-        fixes = list(dict.fromkeys(p.fix for p in report.problems))
-        # Rebuilding also covers what an update would fix.
-        fix = "recsearch index --rebuild" if "recsearch index --rebuild" in fixes else fixes[0]
-        where = "" if str(index_dir) == "index" else f" --index {index_dir}"
-        _say(f"recsearch: {len(report.problems)} problem{'s' * (len(report.problems) != 1)} found; "
-             f"to repair, run: {fix}{where}")
+            shown[problem.what] = shown.get(problem.what, 0) + 1
+            if shown[problem.what] <= SHOWN:
+                typer.echo(_fitted(f"{problem.what}: {problem.detail}"))
+        for what, count in shown.items():
+            if count > SHOWN:
+                typer.echo(f"{what}: … and {count - SHOWN:,} more like it (--json lists them all)")
+        _say(f"recsearch: {_plural(len(report.problems), 'problem')} found; {repair_command(report)}")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -261,7 +325,7 @@ def _register_commands() -> None:
     from .cli_search import commands
 
     app.registered_commands += commands.registered_commands
-    order = ["index", "search", "author", "show", "similar", "history", "stats", "check"]
+    order = ["index", "add", "search", "author", "show", "similar", "history", "stats", "check"]
     app.registered_commands.sort(key=lambda c: order.index(c.name) if c.name in order else len(order))
 
 

@@ -9,6 +9,7 @@ search last showed are kept in `<index>/last_hits.json`, so `show 3` opens hit 3
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -87,11 +88,15 @@ class History:
     def entries(self) -> list[HistoryEntry]:
         """Every readable line; damaged lines are skipped with one warning on stderr."""
         try:
-            lines = self.path.read_bytes().splitlines()
+            # Never through a link (nor written through one, below).
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
+            with open(fd, "rb") as fh:
+                lines = fh.read().splitlines()
         except FileNotFoundError:
             return []
         except OSError as exc:
-            raise QueryError(f"cannot read the search history {self.path}: {exc.strerror or exc}") from None
+            why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or exc
+            raise QueryError(f"cannot read the search history {self.path}: {why}") from None
         found, damaged = [], 0
         for line in lines:
             entry = _entry(line)
@@ -126,7 +131,12 @@ class History:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # One write of one line in append mode: concurrent searches do not interleave.
         line = json.dumps(entry.to_dict(), ensure_ascii=False) + "\n"
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+            raise QueryError(f"cannot add to the search history {self.path}: it is a symbolic link") from None
         try:
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":  # a line cut by a crash or damage

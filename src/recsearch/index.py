@@ -120,6 +120,10 @@ class IndexStats:
     built_at: str | None
     sources: list[str]
     last_run: dict = field(default_factory=dict)
+    format: str = "auto"  # the reader the index is kept with: auto-detection or a forced one
+    exclude: list[str] = field(default_factory=list)
+    disk_bytes: int = 0  # everything in the index directory: older generations still open included
+    generations: int = 1
 
 
 def index_stats(root: str | Path) -> IndexStats:
@@ -132,13 +136,20 @@ def index_stats(root: str | Path) -> IndexStats:
         generation = ix.latest_generation()
     gen = store.current_generation(root)
     manifest = store.load_manifest(gen, generation) if gen else None
+    remembered = store.read_remembered(root) or {}
     if manifest is not None:
         with manifest:
             records, built_at, sources = manifest.record_count, manifest.built_at, manifest.sources
-    else:
-        records, built_at, sources = live, None, []
+            format, exclude = manifest.format, manifest.exclude
+    else:  # the records are the `kind:record` documents (live ones), not the author names
+        from whoosh.query import Term
+
+        with ix.searcher() as searcher:
+            records, built_at = sum(1 for _ in searcher.docs_for_query(Term("kind", "record"))), None
+        sources, exclude = remembered.get("sources", []), remembered.get("exclude", [])
+        format = remembered.get("format", "auto")
     authors = live - records  # the rest are one document per distinct author name
-    size = sum(p.stat().st_size for p in gen.iterdir() if p.is_file()) if gen else 0
+    size = _folder_size(gen) if gen else 0
     return IndexStats(
         location=str(root.resolve()),
         records=records,
@@ -148,4 +159,22 @@ def index_stats(root: str | Path) -> IndexStats:
         built_at=built_at,
         sources=sources,
         last_run=store.read_last_run(root),
+        format=format,
+        exclude=exclude,
+        disk_bytes=_folder_size(root),
+        generations=sum(1 for g in root.glob("gen-*") if g.is_dir()),
     )
+
+
+def _folder_size(folder: Path) -> int:
+    """Bytes of every file under `folder` (not following links)."""
+    import os
+
+    total = 0
+    for base, _dirs, names in os.walk(folder):
+        for name in names:
+            try:
+                total += os.lstat(os.path.join(base, name)).st_size
+            except OSError:
+                pass
+    return total

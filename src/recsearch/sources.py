@@ -2,15 +2,173 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import RecsearchError
 from .readers import NotARecordFile, RecordError, read_file_records
 
 DEFAULT_SOURCE = "seeds"
+# Links are never followed into these: their files are the system's, not records
+# (and /proc, /sys, /dev hold files without end or that block when read).
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev", "/run", "/etc", "/boot")
+
+
+class SourceError(RecsearchError):
+    """A source named on the command line that cannot be indexed: nothing is changed."""
+
+
+def _why(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
+
+
+def named_source_problems(paths: Iterable[str | Path]) -> list[str]:
+    """What is wrong with each named source that does not exist or cannot be read."""
+    problems = []
+    for given in paths:
+        shown = display_path(os.path.abspath(given))
+        try:
+            st = os.stat(given)
+            if stat.S_ISDIR(st.st_mode):
+                with os.scandir(given):
+                    pass
+            elif stat.S_ISREG(st.st_mode):
+                os.close(os.open(given, os.O_RDONLY | os.O_NONBLOCK))
+            else:
+                problems.append(f"{shown}: not a regular file or folder")
+        except FileNotFoundError:
+            problems.append(f"{shown}: no such file or folder")
+        except OSError as exc:
+            problems.append(f"{shown}: cannot be read ({_why(exc)})")
+    return problems
+
+
+def _inside(path: str, folders: Iterable[str]) -> str | None:
+    for folder in folders:
+        if path == folder or path.startswith(folder.rstrip(os.sep) + os.sep):
+            return folder
+    return None
+
+
+class SourceWalk:
+    """One walk over the sources: the candidate record files, and every entry left out, with why.
+
+    Hidden files and folders (`.name`) are left out; links are followed once per real
+    path, never into the sources again (a cycle), nor into system folders.
+    """
+
+    def __init__(self, paths: Iterable[str | Path], exclude: Iterable[str] = (), index: str | Path | None = None):
+        self.roots = [os.path.abspath(p) for p in paths]
+        self.index = os.path.realpath(index) if index is not None else None  # never walked: not records
+        self.exclude = [e.rstrip("/") for e in exclude if e.strip("/")]
+        self.failed: list[tuple[str, str]] = []  # cannot be read: (path, why)
+        self.skipped: list[tuple[str, str]] = []  # left out on purpose: (path, why)
+        self.held: list[tuple[str, bool]] = []  # (path, is a folder): known files there keep their records
+        self.excluded = 0
+        self._reals = []
+        self._linked: dict[str, str] = {}  # real path reached through a link → the path it was reached by
+
+    def __iter__(self) -> Iterator[tuple[str, int, int]]:
+        """(absolute path, size, mtime_ns) of every candidate record file."""
+        reals = [os.path.realpath(r) for r in self.roots]
+        self._reals = reals
+        for n, (root, real) in enumerate(zip(self.roots, reals)):
+            if _inside(real, [r for r in reals[:n] if os.path.isdir(r)]):
+                continue  # inside a source walked already
+            try:
+                st = os.stat(root)
+            except FileNotFoundError:
+                self.failed.append((root, "no such file or folder; its records are kept"))
+                self.held += [(root, False), (root, True)]  # a file or a folder: both kept
+                continue
+            except OSError as exc:
+                self.failed.append((root, f"cannot be read ({_why(exc)}); its records are kept"))
+                self.held += [(root, False), (root, True)]
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                self._linked[real] = root
+                yield from self._walk(root, real, root)
+            elif stat.S_ISREG(st.st_mode):
+                yield root, st.st_size, st.st_mtime_ns
+            else:
+                self.skipped.append((root, "not a regular file or folder"))
+
+    def _excluded(self, path: str, name: str, root: str) -> bool:
+        rel = os.path.relpath(path, root)
+        return any(fnmatch.fnmatchcase(name, pat) or fnmatch.fnmatchcase(rel, pat) or fnmatch.fnmatchcase(path, pat)
+                   for pat in self.exclude)
+
+    def _link_refusal(self, target: str) -> str | None:
+        """Why a link to `target` is not followed, or None to follow it."""
+        system = _inside(target, SYSTEM_FOLDERS)
+        if system:
+            return f"link into the system folder {system}: not followed"
+        if _inside(target, self._reals):
+            return f"link to {display_path(target)}, inside the sources: indexed under its own name"
+        if target in self._linked:
+            return f"link to {display_path(target)}, already indexed as {display_path(self._linked[target])}"
+        return None
+
+    def _walk(self, folder: str, real: str, root: str) -> Iterator[tuple[str, int, int]]:
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            self.failed.append((folder, f"cannot read folder ({_why(exc)}); its records are kept"))
+            self.held.append((folder, True))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = entry.path
+            if self.exclude and self._excluded(path, entry.name, root):
+                self.excluded += 1
+                continue
+            try:
+                target = os.path.realpath(path) if entry.is_symlink() else None
+                if entry.is_dir():
+                    if target is not None:
+                        refusal = self._link_refusal(target)
+                        if refusal:
+                            self.skipped.append((path, refusal))
+                            continue
+                        self._linked[target] = path
+                    sub_real = target or os.path.join(real, entry.name)
+                    if sub_real == self.index:
+                        self.skipped.append((path, "the index itself"))
+                        continue
+                    yield from self._walk(path, sub_real, root)
+                elif entry.is_file():
+                    if target is not None:
+                        refusal = self._link_refusal(target)
+                        if refusal:
+                            self.skipped.append((path, refusal))
+                            continue
+                        self._linked[target] = path
+                    st = entry.stat()
+                    yield path, st.st_size, st.st_mtime_ns
+                elif target is not None and not os.path.exists(path):
+                    self.skipped.append((path, "broken link"))
+                else:
+                    self.skipped.append((path, f"not a regular file ({_kind(entry.stat().st_mode)})"))
+            except OSError as exc:
+                self.failed.append((path, f"cannot be read ({_why(exc)}); its records are kept"))
+                self.held.append((path, False))
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "special file"
 
 
 @dataclass
@@ -18,49 +176,15 @@ class Scan:
     """The record files under some paths: absolute path → (size, mtime_ns)."""
 
     files: dict[str, tuple[int, int]]
-    problems: list[tuple[str, str]]  # (path as given, why it cannot be read)
+    problems: list[tuple[str, str]]  # (path, why it cannot be read)
+    walk: SourceWalk | None = None
 
 
-def _walk(folder: str) -> Iterator[tuple[str, int, int]]:
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        try:
-            if entry.is_dir():
-                yield from _walk(entry.path)
-            elif entry.is_file():
-                st = entry.stat()
-                yield entry.path, st.st_size, st.st_mtime_ns
-        except OSError:
-            continue
-
-
-def walk_sources(paths: Iterable[str | Path], problems: list[tuple[str, str]]) -> Iterator[tuple[str, int, int]]:
-    """(absolute path, size, mtime_ns) of every candidate record file under `paths`, hidden
-    files and folders skipped; a path that cannot be walked goes to `problems` as
-    (path as given, why)."""
-    for given in paths:
-        path = os.path.abspath(given)
-        if os.path.isdir(path):
-            yield from _walk(path)
-        elif os.path.isfile(path):
-            st = os.stat(path)
-            yield path, st.st_size, st.st_mtime_ns
-        elif os.path.exists(path):
-            problems.append((str(given), "not a regular file or folder"))
-        else:
-            problems.append((str(given), "no such file or folder"))
-
-
-def scan_sources(paths: Iterable[str | Path]) -> Scan:
-    """Every candidate record file under `paths`, in memory (see `walk_sources`)."""
-    problems: list[tuple[str, str]] = []
-    found = {path: (size, mtime) for path, size, mtime in walk_sources(paths, problems)}
-    return Scan(dict(sorted(found.items())), problems)
+def scan_sources(paths: Iterable[str | Path], exclude: Iterable[str] = (), index: str | Path | None = None) -> Scan:
+    """Every candidate record file under `paths`, in memory (see `SourceWalk`)."""
+    walk = SourceWalk(paths, exclude, index)
+    found = {path: (size, mtime) for path, size, mtime in walk}
+    return Scan(dict(sorted(found.items())), walk.failed, walk)
 
 
 @dataclass
@@ -100,7 +224,7 @@ def read_source(path: str, display: str | None = None, format: str = "auto") -> 
             return SourceFile(path, digest, error=too_big)
         data = Path(path).read_bytes()
     except OSError as exc:
-        return SourceFile(path, error=f"cannot read file: {exc.strerror or exc}")
+        return SourceFile(path, error=f"cannot be read ({_why(exc)})")
     digest = hashlib.sha256(data).hexdigest()
     try:
         found = read_file_records(data, shown, format)
@@ -129,4 +253,19 @@ def display_path(path: str) -> str:
     except ValueError:
         rel = path
     shown = path if rel.startswith("..") else rel
-    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return escape_name(shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+
+
+def escape_name(text: str) -> str:
+    """`text` with control and format characters written as escapes (`\\n`, `\\x1b`,
+    `\\u202e`): a file name cannot split a message line or drive the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch == " " else _escape(ch) for ch in text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    if ch in "\n\t\r":
+        return repr(ch)[1:-1]
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

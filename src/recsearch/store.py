@@ -4,9 +4,13 @@
       CURRENT            names the live generation folder (replaced atomically)
       LOCK               held (flock) by the one `recsearch index` run writing
       last-run.json      what the last run did, for `recsearch stats`
+      sources.json       what the index must never forget: its sources, excludes
+                         and forced format (also in the manifest; this copy
+                         survives damage to the generation)
       gen-…/             a Whoosh index, plus manifest-<N>.sqlite: the source
                          files behind Whoosh generation N (see manifest.py), and
-                         checksums-<N>.json: its files' sizes and CRCs (checksums.py)
+                         checksums-<N>.json: its files' sizes and CRCs (checksums.py),
+                         READERS, share-locked by every process reading it
 
 A rebuild writes a new generation and switches CURRENT to it when complete.
 An incremental run commits into the live generation: the manifest for the
@@ -41,6 +45,8 @@ LOCK = "LOCK"
 LAST_RUN = "last-run.json"
 MANIFEST_PREFIX = "manifest-"
 MANIFEST_DRAFT = ".manifest-draft.sqlite"
+SOURCES = "sources.json"
+READERS = "READERS"
 
 
 class DurableFileStorage(FileStorage):
@@ -165,31 +171,82 @@ def create_generation(root: Path) -> Path:
         # Names sort by creation time: see drop_abandoned_generations.
         gen = Path(tempfile.mkdtemp(prefix=f"gen-{time.time_ns()}-", dir=root))
         gen.chmod(0o777 & ~umask())  # mkdtemp makes it private: see write_atomically
+        os.close(os.open(gen / READERS, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o666))
         return gen
     except OSError as exc:
         raise IndexAccessError(f"cannot write the index at {root}: {exc.strerror or exc}") from None
 
 
 def make_current(root: Path, gen: Path) -> None:
-    """Point CURRENT at `gen` atomically; drop generations older than the previous one."""
-    previous = current_generation(root)
+    """Point CURRENT at `gen` atomically; drop the older generations no reader holds."""
     write_atomically(root / CURRENT, gen.name)
-    # Keep the previous generation: a search that opened it may still be reading.
-    keep = {gen.name, previous.name if previous else None}
-    for old in root.glob("gen-*"):
-        if old.name not in keep and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
+    drop_abandoned_generations(root)
 
 
 def drop_abandoned_generations(root: Path) -> None:
-    """Delete generations newer than the live one: rebuilds that were killed.
+    """Delete the generations newer than the live one (rebuilds that were killed) and the
+    older ones that no process reading them holds.
 
     Call with the index lock held, so that no rebuild is writing them.
     """
     live = current_generation(root)
     for gen in root.glob("gen-*"):
-        if gen.is_dir() and (live is None or gen.name > live.name):
+        if not gen.is_dir() or (live is not None and gen.name == live.name):
+            continue
+        if live is None or gen.name > live.name:
             shutil.rmtree(gen, ignore_errors=True)
+            continue
+        try:
+            fd = os.open(gen / READERS, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:  # a generation of a recsearch before READERS
+            shutil.rmtree(gen, ignore_errors=True)
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a reader holds it: removed by a later run
+        else:
+            shutil.rmtree(gen, ignore_errors=True)
+        finally:
+            os.close(fd)
+
+
+def hold_generation(gen: Path):
+    """Share-lock a generation's READERS file so no writer removes the generation while it is
+    read: the open file (close it to let go), or None for a generation without one."""
+    try:
+        fh = open(os.open(gen / READERS, os.O_RDONLY | os.O_NOFOLLOW), "rb")
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+        if os.fstat(fh.fileno()).st_nlink == 0:  # removed while we waited: the caller retries
+            raise FileNotFoundError(gen / READERS)
+    except BaseException:
+        fh.close()
+        raise
+    return fh
+
+
+def read_remembered(root: Path) -> dict | None:
+    """What sources.json says the index was built from: {"sources", "exclude", "format"}, or None."""
+    try:
+        data = json.loads((root / SOURCES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list) or not data["sources"]:
+        return None
+    return {"sources": [str(s) for s in data["sources"]], "exclude": [str(e) for e in data.get("exclude") or []],
+            "format": str(data.get("format") or "auto")}
+
+
+def write_remembered(root: Path, sources: list[str], exclude: list[str], format: str) -> None:
+    """Write sources.json, if it does not already say this."""
+    want = {"sources": list(sources), "exclude": list(exclude), "format": format}
+    if read_remembered(root) != want:
+        write_atomically(root / SOURCES, json.dumps(want, ensure_ascii=False, indent=1) + "\n")
 
 
 def remove_partial_files(root: Path) -> None:
@@ -270,10 +327,16 @@ def open_index(root: str | Path, attempts: int = 3):
                 raise needs_update(root, "its CURRENT file names no generation")
             where = shlex.quote(str(root.absolute()))  # a hint that works from any folder
             raise IndexAccessError(f"no index at {where}: build one with `recsearch index FOLDER --index {where}`")
+        hold = None
         try:
+            hold = hold_generation(gen)
             ix = open_whoosh(gen)
             checksums.verify_index(ix, gen)
             ix.reader().close()  # opens every segment now, not mid-search
+            if hold is not None:
+                ix.generation_hold = hold  # let go when the index is closed or collected
+                close = ix.close
+                ix.close = lambda: (hold.close(), close())
             return ix
         except IndexAccessError:
             raise
@@ -281,6 +344,8 @@ def open_index(root: str | Path, attempts: int = 3):
             where = f" ({Path(exc.filename).name})" if exc.filename else ""
             raise IndexAccessError(f"permission denied: cannot read the index at {root}{where}") from None
         except Exception as exc:  # Whoosh raises many kinds on damaged or vanishing files
+            if hold is not None:
+                hold.close()
             # A writer may have just replaced the files we were opening: retry.
             if attempt + 1 == attempts:
                 why = str(exc) if isinstance(exc, checksums.IndexDamage) else f"it cannot be opened: {exc}"
@@ -366,8 +431,12 @@ class IndexLock:
     def __enter__(self) -> IndexLock:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            # Never through a link: a planted LOCK -> ~/.bashrc would be truncated below.
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise IndexAccessError(f"{self.path} is a symbolic link: remove it (recsearch never writes "
+                                       "through one)") from None
             raise IndexAccessError(f"cannot write the index at {self.path.parent}: {exc.strerror or exc}") from None
         deadline = time.monotonic() + self.timeout
         while True:

@@ -88,6 +88,11 @@ def number_repeats(records: list[Record]) -> None:
 def _unrecognised(data: bytes, source: str):
     """Fail a file named like a record file (`.txt`, `.xml`…) that is none;
     skip anything else (notes, images, PDFs)."""
+    from .unsupported import looks_like
+
+    kind = looks_like(data)
+    if kind is not None:
+        raise NotARecordFile(source, f"looks like {kind}: not a format recsearch reads")
     name = source.lower().removesuffix(".gz")
     if not name.endswith(RECORD_SUFFIXES):
         raise NotARecordFile(source, "not a record file: skipped")

@@ -1,0 +1,594 @@
+"""What files go into the index: named paths, unreadable ones, links, excludes, adds, and what the index remembers."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ROOT
+from recsearch import sources as sources_module
+from recsearch import store
+from recsearch.build import RemovalRefused, update_index
+from recsearch.check import check_index
+from recsearch.cli import app
+from recsearch.errors import IndexAccessError, QueryError
+from recsearch.history import History
+from recsearch.index import index_stats
+from recsearch.search import RecordIndex
+from recsearch.sources import SourceError, display_path
+from test_incremental import index_ids, make_record, write
+
+runner = CliRunner()
+
+JATS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE article PUBLIC "-//NLM//DTD JATS (Z39.96) Journal Publishing DTD v1.0 20120330//EN" "JATS-journalpublishing1.dtd">
+<article article-type="research-article" dtd-version="1.0" xml:lang="pt"><front><article-meta>
+<title-group><article-title>Our own title about seedlings</article-title></title-group></article-meta></front></article>
+"""
+
+
+def run(*args, cwd=None):
+    if cwd is None:
+        return runner.invoke(app, [str(a) for a in args])
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return runner.invoke(app, [str(a) for a in args])
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    path = tmp_path / "records"
+    path.mkdir()
+    for n in range(5):
+        write(path, f"{n:03d}.txt", make_record(n))
+    return path
+
+
+@pytest.fixture
+def deny(monkeypatch):
+    """Make some paths unreadable as they would be to a user without permission (tests run as root)."""
+    denied: set[str] = set()
+    real_scandir, real_open = os.scandir, os.open
+
+    def scandir(path="."):
+        if os.path.abspath(path) in denied:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    def open_(path, flags, *more, **kw):
+        if os.path.abspath(path) in denied:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *more, **kw)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "open", open_)
+    return lambda path: denied.add(os.path.abspath(path))
+
+
+# -- a mistyped or unreadable path named changes nothing ------------------------------------------
+
+
+def test_a_mistyped_source_path_changes_nothing(folder, tmp_path):
+    root = tmp_path / "index"
+    run("index", folder, "--index", root)
+    before = index_ids(root)
+    result = run("index", tmp_path / "recrods", "--index", root)
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'recrods'}: no such file or folder: nothing was changed" in result.stderr
+    assert index_ids(root) == before
+    assert store.read_remembered(root)["sources"] == [str(folder)]  # the typo is not remembered
+    again = run("index", "--index", root, "--json")
+    assert again.exit_code == 0 and json.loads(again.stdout)["unchanged"] == 5
+
+
+def test_an_unreadable_named_path_stops_the_run(folder, tmp_path, deny):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    other = tmp_path / "other"
+    other.mkdir()
+    deny(other)
+    with pytest.raises(SourceError, match=r"other: cannot be read \(permission denied\): nothing was changed"):
+        update_index([folder, other], root)
+    assert len(index_ids(root)) == 5 and store.read_remembered(root)["sources"] == [str(folder)]
+
+
+# -- unreadable folders and files keep their records, are reported, fail the run -------------------
+
+
+def test_an_unreadable_folder_keeps_its_records_and_fails_the_run(folder, tmp_path, deny):
+    sub = folder / "b"
+    sub.mkdir()
+    for n in range(10, 15):
+        write(sub, f"{n}.txt", make_record(n))
+    root = tmp_path / "index"
+    update_index([folder], root)
+    deny(sub)
+    report = update_index(None, root)
+    assert report.removed == 0 and len(index_ids(root)) == 10
+    assert report.failed == [{"file": str(sub), "error": "cannot read folder (permission denied); "
+                                                         "its records are kept"}]
+    result = run("index", "--index", root)
+    assert result.exit_code == 1 and f"{sub}: cannot read folder (permission denied)" in result.stderr
+    assert [p.what for p in check_index(root).problems] == ["source-unreadable"]
+
+
+def test_an_unreadable_changed_file_keeps_its_records(folder, tmp_path, deny):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    write(folder, "001.txt", make_record(1, title="Revised but unreadable"))
+    deny(folder / "001.txt")
+    report = update_index([folder], root)
+    assert (report.removed, report.updated) == (0, 0) and len(index_ids(root)) == 5
+    assert report.failed == [{"file": str(folder / "001.txt"),
+                              "error": "cannot be read (permission denied); its 1 record is kept"}]
+    with RecordIndex(root) as ix:
+        assert ix.get(make_record(1).id).title == make_record(1).title
+
+
+def test_a_remembered_source_gone_keeps_its_records(folder, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    write(other, "x.txt", make_record(40))
+    root = tmp_path / "index"
+    update_index([folder, other], root)
+    shutil.rmtree(other)
+    report = update_index(None, root)
+    assert report.removed == 0 and len(index_ids(root)) == 6
+    assert "no such file or folder; its records are kept" in report.failed[0]["error"]
+    problems = check_index(root).problems
+    assert [p.what for p in problems] == ["source-gone"]
+    assert problems[0].fix == f"recsearch index --index {root} {folder}"
+    run("index", "--index", root, folder, "--yes")  # the command check gives, confirmed
+    assert check_index(root).ok and len(index_ids(root)) == 5
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to switch to nobody")
+def test_unreadable_folder_as_a_real_user_without_permission():
+    """The same as above without simulation: a user (nobody) who cannot read a folder."""
+    base = Path(tempfile.mkdtemp(prefix="recsearch-perm-", dir="/tmp"))
+    try:
+        base.chmod(0o777)
+        (base / "src" / "b").mkdir(parents=True)
+        for n in range(3):
+            write(base / "src", f"{n}.txt", make_record(n))
+            write(base / "src" / "b", f"b{n}.txt", make_record(20 + n))
+        for path in [base / "src", base / "src" / "b", *base.rglob("*.txt")]:
+            path.chmod(0o777 if path.is_dir() else 0o666)
+        as_nobody = ["setpriv", "--reuid", "nobody", "--regid", "nogroup", "--clear-groups",
+                     sys.executable, "-m", "recsearch.cli"]
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        first = subprocess.run([*as_nobody, "index", str(base / "src"), "--index", str(base / "ix")],
+                               capture_output=True, text=True, env=env)
+        assert first.returncode == 0, first.stderr
+        (base / "src" / "b").chmod(0o000)
+        second = subprocess.run([*as_nobody, "index", "--index", str(base / "ix"), "--json"],
+                                capture_output=True, text=True, env=env)
+        assert second.returncode == 1
+        data = json.loads(second.stdout)
+        assert (data["removed"], data["records"]) == (0, 6)
+        assert data["failed"][0]["error"] == "cannot read folder (permission denied); its records are kept"
+    finally:
+        (base / "src" / "b").chmod(0o777)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+# -- add-only, and asking before a change of sources removes many records -------------------------
+
+
+def test_add_adds_without_removing_and_is_remembered(folder, tmp_path):
+    root = tmp_path / "index"
+    run("index", folder, "--index", root)
+    extra = write(tmp_path, "one.txt", make_record(50))
+    result = run("add", extra, "--index", root)
+    assert result.exit_code == 0, result.output
+    assert "1 added, 0 updated, 0 removed, 5 unchanged; 6 records" in result.stdout
+    assert store.read_remembered(root)["sources"] == [str(folder), str(extra)]
+    again = run("index", "--index", root, "--json")
+    assert json.loads(again.stdout)["unchanged"] == 6
+    more = write(tmp_path, "two.txt", make_record(51))
+    assert "1 added" in run("index", "--add", more, "--index", root).stdout
+    assert len(index_ids(root)) == 7
+
+
+def test_naming_one_file_asks_before_removing_the_rest(folder, tmp_path):
+    root = tmp_path / "index"
+    run("index", folder, "--index", root)
+    result = run("index", folder / "001.txt", "--index", root)  # not a terminal: refused
+    assert result.exit_code == 1
+    assert "would remove 4 of the 5 records" in result.stderr and "--yes" in result.stderr
+    assert "recsearch add PATH..." in result.stderr and len(index_ids(root)) == 5
+    assert store.read_remembered(root)["sources"] == [str(folder)]
+    asked = []
+    with pytest.raises(RemovalRefused):
+        update_index([folder / "001.txt"], root, confirm=lambda n, total: asked.append((n, total)) or False)
+    assert asked == [(4, 5)]
+    result = run("index", folder / "001.txt", "--index", root, "--yes")
+    assert result.exit_code == 0 and "4 removed" in result.stdout and len(index_ids(root)) == 1
+
+
+def test_files_deleted_under_the_same_sources_are_not_asked_about(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    for path in list(folder.iterdir())[:4]:
+        path.unlink()
+    report = update_index([folder], root, confirm=lambda n, total: pytest.fail("asked"))
+    assert report.removed == 4
+
+
+# -- every file accounted for, every run ------------------------------------------------------------
+
+
+def test_skipped_files_are_counted_and_listed_on_every_run(folder, tmp_path):
+    (folder / "notes.md").write_text("# my notes\n")
+    (folder / "article.xml").write_bytes(JATS)
+    root = tmp_path / "index"
+    for run_number in range(2):
+        result = run("index", folder, "--index", root, "--verbose")
+        assert result.exit_code == 0, result.output
+        assert ", 2 skipped;" in result.stdout, run_number
+        assert f"skipped {folder / 'article.xml'}: looks like JATS XML: not a format recsearch reads" in result.stderr
+        data = json.loads(run("index", folder, "--index", root, "--json").stdout)
+        assert sorted(s["file"].rsplit("/", 1)[-1] for s in data["skipped"]) == ["article.xml", "notes.md"]
+
+
+def test_a_failed_file_is_reported_every_run_and_by_check(folder, tmp_path):
+    (folder / "empty.txt").write_text("")
+    root = tmp_path / "index"
+    for _ in range(2):
+        result = run("index", folder, "--index", root)
+        assert result.exit_code == 1 and f"{folder / 'empty.txt'}: empty file" in result.stderr
+    problems = check_index(root).problems
+    assert [(p.what, p.detail) for p in problems] == [("source-failed", f"{folder / 'empty.txt'}: empty file")]
+    assert "correct the files that failed, then run" in run("check", "--index", root).stderr
+
+
+def test_a_reader_added_later_reads_the_files_once_skipped(folder, tmp_path, monkeypatch):
+    from recsearch import build
+
+    (folder / "article.xml").write_bytes(JATS)
+    root = tmp_path / "index"
+    assert len(update_index([folder], root).skipped) == 1
+    monkeypatch.setattr(build, "READERS_ID", build.READERS_ID + " jats")  # as when a reader is added
+    seen = []
+    real = build.read_source
+    monkeypatch.setattr(build, "read_source", lambda path, *more: seen.append(path) or real(path, *more))
+    update_index([folder], root)
+    assert seen == [str(folder / "article.xml")]
+
+
+@pytest.mark.parametrize("looks_like, data", [
+    ("JATS XML", JATS),
+    ("MARCXML", b'<?xml version="1.0"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim"><record>'
+                b'<leader>00714cam a2200205 a 4500</leader></record></collection>'),
+    ("MODS XML", b'<modsCollection xmlns="http://www.loc.gov/mods/v3"><mods><titleInfo><title>T</title>'
+                 b'</titleInfo></mods></modsCollection>'),
+    ("EndNote XML", b'<?xml version="1.0"?>\n<xml><records><record><ref-type name="Journal Article">17</ref-type>'
+                    b'<titles><title>T</title></titles></record></records></xml>'),
+    ("Crossref JSON", b'{"status":"ok","message-type":"work","message":{"DOI":"10.1/x","container-title":["J"]}}'),
+    ("DataCite JSON", b'{"id":"10.5/x","attributes":{"doi":"10.5/x","creators":[],"titles":[{"title":"T"}]}}\n'),
+    ("RIS", b"TY  - JOUR\nTI  - Our own title\nER  - \n"),
+    ("BibTeX", b"% Encoding: UTF-8\n@Article{key2020,\n  title = {Our own title},\n}\n"),
+    ("MARC 21 (ISO 2709)", b"00120nam a2200049   4500001000800000\x1e12345\x1e\x1d"),
+    ("arXiv OAI-PMH XML", b'<?xml version="1.0"?>\n<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+                          b'<GetRecord><record><metadata><arXivRaw/></metadata></record></GetRecord></OAI-PMH>'),
+])
+def test_a_known_format_not_read_says_what_it_looks_like_and_is_skipped(tmp_path, looks_like, data):
+    from recsearch.readers import NotARecordFile, read_file_records
+
+    with pytest.raises(NotARecordFile, match=re.escape(f"looks like {looks_like}: not a format recsearch reads")):
+        read_file_records(data, "records.xml")
+
+
+def test_exclude_leaves_paths_out_and_is_remembered(folder, tmp_path):
+    drafts = folder / "drafts"
+    drafts.mkdir()
+    write(drafts, "d.txt", make_record(60))
+    write(folder, "004.bak.txt", make_record(61))
+    root = tmp_path / "index"
+    result = run("index", folder, "--index", root, "--exclude", "drafts", "--exclude", "*.bak.txt")
+    assert result.exit_code == 0 and "2 excluded" in result.stdout
+    assert len(index_ids(root)) == 5
+    assert json.loads(run("index", "--index", root, "--json").stdout)["excluded"] == 2  # remembered
+    assert check_index(root).ok  # excluded files are not "new"
+    assert "Excluded:" in run("stats", "--index", root).stdout
+    result = run("index", folder, "--index", root, "--exclude", "")  # forgotten
+    assert "2 added" in result.stdout and len(index_ids(root)) == 7
+
+
+# -- check passes on an up-to-date index; its repair command repairs --------------------------------
+
+
+def test_check_passes_after_index_and_its_repair_command_repairs(folder, tmp_path):
+    (folder / "article.xml").write_bytes(JATS)
+    (folder / "notes.md").write_text("notes")
+    root = tmp_path / "index"
+    run("index", folder, "--index", root)
+    assert check_index(root).ok
+    for n in range(100, 125):
+        write(folder, f"{n}.txt", make_record(n))
+    data = json.loads(run("check", "--index", root, "--json").stdout)
+    assert [p["problem"] for p in data["problems"]] == ["source-new"] * 25
+    assert all(p["fix"] == f"recsearch index --index {root}" for p in data["problems"])
+    result = run("check", "--index", root)
+    assert result.stdout.count("is not indexed yet") == 20 and "… and 5 more like it" in result.stdout
+    command = result.stderr.rsplit("run: ", 1)[1].split()
+    assert command[:3] == ["recsearch", "index", "--index"] and Path(command[3]).is_absolute()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert run(*command[1:], cwd=elsewhere).exit_code == 0
+    assert check_index(root).ok
+
+
+# -- forced format, generations, stats ---------------------------------------------------------------
+
+
+def test_a_forced_format_is_shown_until_auto_returns(folder, tmp_path):
+    root = tmp_path / "index"
+    result = run("index", folder, "--index", root, "--format", "seed")
+    assert "format seed forced (--format auto to tell by content)" in result.stdout
+    assert "format seed forced" in run("index", "--index", root).stdout  # remembered, still shown
+    assert "Format:           seed (forced" in run("stats", "--index", root).stdout
+    result = run("index", "--index", root, "--format", "auto")
+    assert "format seed forced" not in result.stdout and "Format:           auto" in run("stats", "--index", root).stdout
+
+
+def test_old_generations_go_once_no_reader_holds_them(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    update_index([folder], root, rebuild=True)
+    assert len(list(root.glob("gen-*"))) == 1  # nobody was reading the first one
+    reader = RecordIndex(root)
+    held = store.current_generation(root)
+    update_index([folder], root, rebuild=True)
+    assert held.is_dir() and len(list(root.glob("gen-*"))) == 2
+    stats = index_stats(root)
+    assert stats.generations == 2 and stats.disk_bytes > 2 * stats.size_bytes * 0.9
+    assert "older generation still open" in run("stats", "--index", root).stdout
+    assert reader.search("seedling").total == 5
+    reader.close()
+    update_index([folder], root)
+    assert not held.exists() and len(list(root.glob("gen-*"))) == 1
+    assert index_stats(root).generations == 1
+
+
+def test_stats_counts_records_not_names_without_a_manifest(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    for manifest in store.current_generation(root).glob("manifest-*"):
+        manifest.unlink()
+    stats = index_stats(root)
+    assert stats.records == 5 and stats.sources == [str(folder)]
+
+
+# -- rebuilds keep their sources --------------------------------------------------------------------
+
+
+def test_rebuild_without_paths_uses_the_remembered_sources(folder, tmp_path):
+    root = tmp_path / "index"
+    run("index", folder, "--index", root)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "seeds").mkdir(parents=True)
+    write(elsewhere / "seeds", "lonely.txt", make_record(70))
+    result = run("index", "--rebuild", "--index", root, cwd=elsewhere)
+    assert result.exit_code == 0, result.output
+    assert "5 records" in result.stdout and index_ids(root) == {make_record(n).id for n in range(5)}
+
+
+@pytest.mark.parametrize("damage", ["manifest deleted", "manifest garbage", "toc deleted", "toc garbage",
+                                    "CURRENT garbage"])
+def test_damage_rebuilds_from_the_remembered_sources(folder, tmp_path, damage):
+    root = tmp_path / "index"
+    update_index([folder], root, exclude=["004.txt"], format="seed")
+    gen = store.current_generation(root)
+    what = {"manifest": "manifest-*", "toc": "*.toc", "CURRENT": "CURRENT"}[damage.split()[0]]
+    for path in (root if what == "CURRENT" else gen).glob(what):
+        if damage.endswith("deleted"):
+            path.unlink()
+        else:
+            path.write_bytes(os.urandom(path.stat().st_size or 100))
+    os.chdir(tmp_path)  # no seeds/ here
+    report = update_index(None, root)
+    assert report.rebuilt and len(index_ids(root)) == 4
+    assert (report.sources, report.exclude, report.format) == ([str(folder)], ["004.txt"], "seed")
+
+
+# -- links, special files, LOCK and history ----------------------------------------------------------
+
+
+def test_links_are_followed_once_never_in_circles_nor_into_system_folders(folder, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    write(outside, "o.txt", make_record(80))
+    (folder / "a").symlink_to(".")
+    (folder / "b").symlink_to(folder)
+    (folder / "etc").symlink_to("/etc")
+    (folder / "proc").symlink_to("/proc/self")
+    (folder / "ext1").symlink_to(outside)
+    (folder / "ext2").symlink_to(outside)
+    (folder / "same.txt").symlink_to(folder / "001.txt")
+    (folder / "dangling.txt").symlink_to(tmp_path / "nothing")
+    os.mkfifo(folder / "pipe.txt")
+    report = update_index([folder], tmp_path / "index")
+    assert report.conflicts == [] and report.failed == [] and report.records == 6
+    reasons = {s["file"].rsplit("/", 1)[-1]: s["reason"] for s in report.skipped}
+    assert reasons["a"].startswith("link to ") and reasons["a"].endswith("inside the sources: indexed under its own name")
+    assert reasons["etc"] == "link into the system folder /etc: not followed"
+    assert reasons["proc"] == "link into the system folder /proc: not followed"
+    assert reasons["ext2"].endswith(f"already indexed as {folder / 'ext1'}")
+    assert "inside the sources" in reasons["same.txt"] and reasons["dangling.txt"] == "broken link"
+    assert reasons["pipe.txt"] == "not a regular file (a named pipe)"
+    assert set(reasons) == {"a", "b", "etc", "proc", "ext2", "same.txt", "dangling.txt", "pipe.txt"}
+
+
+def test_lock_and_history_are_never_opened_through_a_link(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me")
+    (root / "LOCK").unlink()
+    (root / "LOCK").symlink_to(victim)
+    with pytest.raises(IndexAccessError, match="LOCK is a symbolic link"):
+        update_index([folder], root)
+    (root / "history.jsonl").symlink_to(victim)
+    with pytest.raises(QueryError, match="symbolic link"):
+        History(root).append("seedling", 5, 5)
+    with pytest.raises(QueryError, match="symbolic link"):
+        History(root).entries()
+    assert victim.read_text() == "keep me"
+
+
+def test_file_names_are_printed_escaped(folder, tmp_path):
+    nasty = folder / "bad\nname\x1b[31m\u202e.txt"
+    nasty.write_text("")
+    result = run("index", folder, "--index", tmp_path / "index")
+    line = next(l for l in result.stderr.splitlines() if "empty file" in l)
+    assert "bad\\nname\\x1b[31m\\u202e.txt: empty file" in line
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert display_path(str(nasty)).count("\n") == 0
+
+
+def test_summary_wording(tmp_path):
+    folder = tmp_path / "one"
+    folder.mkdir()
+    write(folder, "only.txt", make_record(1))
+    root = tmp_path / "index"
+    assert run("index", folder, "--index", root).stdout.startswith(f"Built {root}: 1 added, ")
+    result = run("index", "--index", root)
+    assert result.stdout.startswith(f"Updated {root}: ") and "; 1 record in " in result.stdout
+    assert run("index", "--index", root, "--rebuild").stdout.startswith(f"Rebuilt {root}: ")
+
+
+def test_a_rebuild_from_other_sources_asks_too(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    with pytest.raises(RemovalRefused, match="would remove 4 of the 5 records"):
+        update_index([folder / "001.txt"], root, rebuild=True, confirm=lambda n, total: False)
+    assert len(index_ids(root)) == 5
+    assert update_index([folder, folder / "001.txt"], root, rebuild=True,
+                        confirm=lambda n, total: pytest.fail("asked")).records == 5
+
+
+def test_on_a_terminal_the_removal_is_asked(folder, tmp_path):
+    """Run in a pseudo-terminal: the question is asked, and answering no changes nothing."""
+    import pty
+    import select
+
+    root = tmp_path / "index"
+    update_index([folder], root)
+    main, secondary = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    child = subprocess.Popen([sys.executable, "-m", "recsearch.cli", "index", str(folder / "001.txt"),
+                              "--index", str(root)], stdin=secondary, stdout=secondary, stderr=secondary, env=env)
+    os.close(secondary)
+    seen = b""
+    while b"Go ahead?" not in seen:
+        assert select.select([main], [], [], 60)[0], seen
+        seen += os.read(main, 1024)
+    assert b"would remove 4 of the 5 records" in seen
+    os.write(main, b"n\n")
+    assert child.wait(60) == 1
+    os.close(main)
+    assert len(index_ids(root)) == 5
+
+
+def test_a_remembered_single_file_gone_keeps_its_records(folder, tmp_path):
+    single = write(tmp_path, "single.txt", make_record(90))
+    root = tmp_path / "index"
+    update_index([folder, single], root)
+    single.unlink()
+    report = update_index(None, root)
+    assert report.removed == 0 and len(index_ids(root)) == 6 and report.failed
+
+
+def test_an_index_inside_its_sources_is_not_walked(folder):
+    root = folder / "index"
+    update_index([folder], root)
+    report = update_index([folder], root)
+    assert report.skipped == [{"file": str(root), "reason": "the index itself"}] and report.unchanged == 5
+    assert check_index(root).ok
+
+
+def test_an_index_of_the_previous_release_is_updated_in_place(folder, tmp_path):
+    """Manifests written before skipped and failed files kept their reason are migrated, not rebuilt."""
+    import sqlite3
+
+    (folder / "article.xml").write_bytes(JATS)
+    root = tmp_path / "index"
+    update_index([folder], root)
+    gen = store.current_generation(root)
+    (manifest,) = gen.glob("manifest-*")
+    with sqlite3.connect(manifest) as con:
+        con.execute("ALTER TABLE files DROP COLUMN reason")
+        con.execute("DELETE FROM meta WHERE key IN ('readers', 'exclude')")
+    assert check_index(root).ok
+    report = update_index(None, root)
+    assert not report.rebuilt and report.unchanged == 5
+    assert [s["reason"] for s in report.skipped] == ["looks like JATS XML: not a format recsearch reads"]
+    assert update_index(None, root).skipped == report.skipped
+
+
+def test_the_summary_fits_an_80_column_terminal(folder, tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    (folder / "notes.md").write_text("notes")
+    main, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "80"}
+    child = subprocess.Popen([sys.executable, "-m", "recsearch.cli", "index", str(folder), "--index",
+                              str(tmp_path / "index"), "--format", "seed"], stdin=secondary, stdout=secondary,
+                             stderr=subprocess.DEVNULL, env=env)
+    os.close(secondary)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the child has closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    child.wait(60)
+    os.close(main)
+    lines = [l for l in out.decode().replace("\r", "").splitlines() if l.strip() and "Indexing" not in l]
+    assert lines[0].startswith("Built ") and "format seed forced" in " ".join(l.strip() for l in lines)
+    assert len(lines) > 1 and max(len(l) for l in lines) <= 80, lines
+
+
+def test_watch_applies_a_new_file_once_even_with_the_index_inside_the_sources(folder):
+    import signal
+    import time
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    child = subprocess.Popen([sys.executable, "-m", "recsearch.cli", "index", str(folder), "--watch", "--interval",
+                              "0.3", "--index", str(folder / "index")], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, env=env)
+    import threading
+
+    guard = threading.Timer(90, child.kill)  # a watch that never answers fails the test, not hangs it
+    guard.start()
+    try:
+        assert child.stdout.readline().startswith("Built ")
+        write(folder, "new.txt", make_record(99))
+        assert "1 added" in child.stdout.readline()
+        time.sleep(2)  # several intervals: the index's own files changing must not start another run
+    finally:
+        child.send_signal(signal.SIGINT)
+        rest, _ = child.communicate(timeout=30)
+        guard.cancel()
+    assert rest.strip() == ""
+    assert len(index_ids(folder / "index")) == 6
