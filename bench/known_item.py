@@ -50,11 +50,10 @@ LABELS = {"rarest": "rarest title word", "drawn": "a title word in <= 1% of titl
 
 def read_records(raw: Path) -> list:
     """Every record the readers find in SOURCES, one per id (the first read wins, as in an index)."""
-    from recsearch.sources import read_source, walk_sources
+    from recsearch.sources import SourceWalk, read_source
 
     found: dict[str, object] = {}
-    problems: list = []
-    for path, _, _ in walk_sources([raw / s for s in SOURCES], problems):
+    for path, _, _ in SourceWalk([raw / s for s in SOURCES]):
         if path.endswith(".md"):
             continue
         for record in read_source(path).records:

@@ -127,14 +127,14 @@ def test_a_search_failing_on_a_damaged_index_says_so(built_index, monkeypatch):
 
 
 def test_history_of_random_bytes_warns_and_keeps_working(built_index):
-    assert run("search", "study", "--index", built_index).exit_code == 0
+    assert run("search", "study", "--history", "--index", built_index).exit_code == 0
     path = built_index / "history.jsonl"
     with open(path, "ab") as fh:
         fh.write(os.urandom(2000).replace(b"\n", b"x"))
     listed = run("history", "--index", built_index, "--json")
     assert listed.exit_code == 0 and "damaged line" in listed.stderr
     assert [e["query"] for e in json.loads(listed.stdout)["history"]] == ["study"]
-    assert run("search", "cells", "--index", built_index).exit_code == 0
+    assert run("search", "cells", "--history", "--index", built_index).exit_code == 0
     entries = History(built_index).entries()
     assert [(e.number, e.query) for e in entries] == [(1, "study"), (2, "cells")]
     path.write_bytes(os.urandom(500))
