@@ -94,7 +94,7 @@ def test_full_disk_is_said_in_one_line_and_the_previous_index_is_intact(small_di
                                         "intact; free space and run again"]
     assert "Traceback" not in err
     assert store.current_generation(root) == gen and index_files(gen) == files_before
-    assert sorted(p.name for p in root.iterdir()) == sorted(["CURRENT", "LOCK", gen.name, "last-run.json"])
+    assert sorted(p.name for p in root.iterdir()) == sorted(["CURRENT", "LOCK", gen.name, "last-run.json", "sources.json"])
     after = check_index(root, sources=False)
     assert after.ok and after.records == before.records
 

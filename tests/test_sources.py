@@ -29,11 +29,9 @@ from test_incremental import index_ids, make_record, write
 
 runner = CliRunner()
 
-JATS = b"""<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE article PUBLIC "-//NLM//DTD JATS (Z39.96) Journal Publishing DTD v1.0 20120330//EN" "JATS-journalpublishing1.dtd">
-<article article-type="research-article" dtd-version="1.0" xml:lang="pt"><front><article-meta>
-<title-group><article-title>Our own title about seedlings</article-title></title-group></article-meta></front></article>
-"""
+# A format recsearch does not read (yet): CSL JSON, as Zotero and citeproc export it.
+CSL_JSON = (b'[{"id":"x1","type":"article-journal","title":"Our own title about seedlings",'
+            b'"container-title":"Journal","issued":{"date-parts":[[2020]]},"author":[{"family":"Lima"}]}]\n')
 
 
 def run(*args, cwd=None):
@@ -232,15 +230,15 @@ def test_files_deleted_under_the_same_sources_are_not_asked_about(folder, tmp_pa
 
 def test_skipped_files_are_counted_and_listed_on_every_run(folder, tmp_path):
     (folder / "notes.md").write_text("# my notes\n")
-    (folder / "article.xml").write_bytes(JATS)
+    (folder / "article.json").write_bytes(CSL_JSON)
     root = tmp_path / "index"
     for run_number in range(2):
         result = run("index", folder, "--index", root, "--verbose")
         assert result.exit_code == 0, result.output
         assert ", 2 skipped;" in result.stdout, run_number
-        assert f"skipped {folder / 'article.xml'}: looks like JATS XML: not a format recsearch reads" in result.stderr
+        assert f"skipped {folder / 'article.json'}: looks like CSL JSON: not a format recsearch reads" in result.stderr
         data = json.loads(run("index", folder, "--index", root, "--json").stdout)
-        assert sorted(s["file"].rsplit("/", 1)[-1] for s in data["skipped"]) == ["article.xml", "notes.md"]
+        assert sorted(s["file"].rsplit("/", 1)[-1] for s in data["skipped"]) == ["article.json", "notes.md"]
 
 
 def test_a_failed_file_is_reported_every_run_and_by_check(folder, tmp_path):
@@ -257,32 +255,24 @@ def test_a_failed_file_is_reported_every_run_and_by_check(folder, tmp_path):
 def test_a_reader_added_later_reads_the_files_once_skipped(folder, tmp_path, monkeypatch):
     from recsearch import build
 
-    (folder / "article.xml").write_bytes(JATS)
+    (folder / "article.json").write_bytes(CSL_JSON)
     root = tmp_path / "index"
     assert len(update_index([folder], root).skipped) == 1
-    monkeypatch.setattr(build, "READERS_ID", build.READERS_ID + " jats")  # as when a reader is added
+    monkeypatch.setattr(build, "READERS_ID", build.READERS_ID + " csl-json")  # as when a reader is added
     seen = []
     real = build.read_source
     monkeypatch.setattr(build, "read_source", lambda path, *more: seen.append(path) or real(path, *more))
     update_index([folder], root)
-    assert seen == [str(folder / "article.xml")]
+    assert seen == [str(folder / "article.json")]
 
 
 @pytest.mark.parametrize("looks_like, data", [
-    ("JATS XML", JATS),
-    ("MARCXML", b'<?xml version="1.0"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim"><record>'
-                b'<leader>00714cam a2200205 a 4500</leader></record></collection>'),
-    ("MODS XML", b'<modsCollection xmlns="http://www.loc.gov/mods/v3"><mods><titleInfo><title>T</title>'
-                 b'</titleInfo></mods></modsCollection>'),
-    ("EndNote XML", b'<?xml version="1.0"?>\n<xml><records><record><ref-type name="Journal Article">17</ref-type>'
-                    b'<titles><title>T</title></titles></record></records></xml>'),
-    ("Crossref JSON", b'{"status":"ok","message-type":"work","message":{"DOI":"10.1/x","container-title":["J"]}}'),
-    ("DataCite JSON", b'{"id":"10.5/x","attributes":{"doi":"10.5/x","creators":[],"titles":[{"title":"T"}]}}\n'),
-    ("RIS", b"TY  - JOUR\nTI  - Our own title\nER  - \n"),
-    ("BibTeX", b"% Encoding: UTF-8\n@Article{key2020,\n  title = {Our own title},\n}\n"),
-    ("MARC 21 (ISO 2709)", b"00120nam a2200049   4500001000800000\x1e12345\x1e\x1d"),
-    ("arXiv OAI-PMH XML", b'<?xml version="1.0"?>\n<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
-                          b'<GetRecord><record><metadata><arXivRaw/></metadata></record></GetRecord></OAI-PMH>'),
+    ("CSL JSON", CSL_JSON),
+    ("Crossref XML", b'<?xml version="1.0"?>\n<doi_batch xmlns="http://www.crossref.org/schema/4.4.2" version="4.4.2">'
+                     b'<body><journal><journal_article><titles><title>T</title></titles></journal_article></journal>'
+                     b'</body></doi_batch>'),
+    ("DataCite XML", b'<?xml version="1.0"?>\n<resource xmlns="http://datacite.org/schema/kernel-4"><titles>'
+                     b'<title>T</title></titles></resource>'),
 ])
 def test_a_known_format_not_read_says_what_it_looks_like_and_is_skipped(tmp_path, looks_like, data):
     from recsearch.readers import NotARecordFile, read_file_records
@@ -311,7 +301,7 @@ def test_exclude_leaves_paths_out_and_is_remembered(folder, tmp_path):
 
 
 def test_check_passes_after_index_and_its_repair_command_repairs(folder, tmp_path):
-    (folder / "article.xml").write_bytes(JATS)
+    (folder / "article.json").write_bytes(CSL_JSON)
     (folder / "notes.md").write_text("notes")
     root = tmp_path / "index"
     run("index", folder, "--index", root)
@@ -400,7 +390,8 @@ def test_damage_rebuilds_from_the_remembered_sources(folder, tmp_path, damage):
             path.write_bytes(os.urandom(path.stat().st_size or 100))
     os.chdir(tmp_path)  # no seeds/ here
     report = update_index(None, root)
-    assert report.rebuilt and len(index_ids(root)) == 4
+    # A damaged CURRENT is pointed again at its generation (a repair, not a rebuild).
+    assert (report.repairs if what == "CURRENT" else report.rebuilt) and len(index_ids(root)) == 4
     assert (report.sources, report.exclude, report.format) == ([str(folder)], ["004.txt"], "seed")
 
 
@@ -524,7 +515,7 @@ def test_an_index_of_the_previous_release_is_updated_in_place(folder, tmp_path):
     """Manifests written before skipped and failed files kept their reason are migrated, not rebuilt."""
     import sqlite3
 
-    (folder / "article.xml").write_bytes(JATS)
+    (folder / "article.json").write_bytes(CSL_JSON)
     root = tmp_path / "index"
     update_index([folder], root)
     gen = store.current_generation(root)
@@ -535,7 +526,7 @@ def test_an_index_of_the_previous_release_is_updated_in_place(folder, tmp_path):
     assert check_index(root).ok
     report = update_index(None, root)
     assert not report.rebuilt and report.unchanged == 5
-    assert [s["reason"] for s in report.skipped] == ["looks like JATS XML: not a format recsearch reads"]
+    assert [s["reason"] for s in report.skipped] == ["looks like CSL JSON: not a format recsearch reads"]
     assert update_index(None, root).skipped == report.skipped
 
 

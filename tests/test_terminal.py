@@ -206,7 +206,7 @@ def test_index_progress_shows_each_stage(tmp_path):
     code, text = run_on_terminal(["index", FIXTURE_SEEDS, "--index", tmp_path / "ix"], cwd=tmp_path)
     assert code == 0, text
     lines = assert_fits(text)  # the progress line and the summary after it
-    assert any(line.startswith("Rebuilt ") for line in lines)
+    assert any(line.startswith("Built ") for line in lines)
     for label in ("Scanning the sources", "Reading files", "Writing the index"):
         assert label in text
     assert "files (100%)" in text
