@@ -23,8 +23,8 @@ sys.path.insert(0, str(HERE))
 
 from common import append_results, median, percentile, timed  # noqa: E402
 
-from recsearch.index import index_stats  # noqa: E402
-from recsearch.search import RecordIndex  # noqa: E402
+from recsearch.engine.schema import index_stats  # noqa: E402
+from recsearch.search.index import RecordIndex  # noqa: E402
 
 
 def author_queries(ix, count: int, seed: int = 3) -> list[str]:

@@ -39,12 +39,12 @@ sys.path.insert(0, str(HERE))
 
 from common import append_results, median, percentile, timed  # noqa: E402
 
-from recsearch.authors import PARTICLES, name_readings, parse_name, same_person_names  # noqa: E402
+from recsearch.search.authors import PARTICLES, name_readings, parse_name, same_person_names  # noqa: E402
 from recsearch.readers.boundaries import fold_key  # noqa: E402
-from recsearch.build import update_index  # noqa: E402
+from recsearch.ingest.build import update_index  # noqa: E402
 from recsearch.record import Author, Record  # noqa: E402
 from recsearch.render import render_seed_record  # noqa: E402
-from recsearch.search import RecordIndex  # noqa: E402
+from recsearch.search.index import RecordIndex  # noqa: E402
 
 SHARED = HERE.parent.parent / "shared" / "data" / "raw"
 KINDS = ["accents/case", "order", "initials", "hyphen/compound", "particles", "typos", "typos+no accents", "non-Latin"]

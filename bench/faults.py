@@ -33,12 +33,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from recsearch import store  # noqa: E402
+from recsearch.engine import store  # noqa: E402
 
 # The CLI in a child process: argv[1] is the number of files from which the writing runs in
 # parallel, argv[2] a file to write the peak resident memory (VmHWM, KB) to as it ends.
 CLI = """import atexit, re, sys
-import recsearch.writers as w
+import recsearch.engine.writers as w
 w.PARALLEL_FROM = int(sys.argv.pop(1))
 peak_file = sys.argv.pop(1)
 hwm = lambda: re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)
@@ -80,7 +80,7 @@ def hits(root: Path) -> int | None:
 
 
 def records(root: Path) -> int | None:
-    from recsearch.check import check_index
+    from recsearch.ingest.check import check_index
 
     try:
         report = check_index(root, sources=False)
@@ -301,7 +301,7 @@ def memory_trial(work: Path, corpus: Path) -> None:
 
 def open_cost(root: Path, repeat: int = 50) -> None:
     """What the checksum comparison adds to opening an index (best of `repeat`, ms)."""
-    from recsearch import checksums
+    from recsearch.engine import checksums
 
     gen = store.current_generation(root)
     ix = store.open_whoosh(gen)

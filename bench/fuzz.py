@@ -31,10 +31,10 @@ from tabulate import tabulate  # noqa: E402
 
 from common import append_results  # noqa: E402
 from mutations import mutate  # noqa: E402
-from recsearch.build import update_index  # noqa: E402
+from recsearch.ingest.build import update_index  # noqa: E402
 from recsearch.errors import QueryError  # noqa: E402
 from recsearch.readers import NotARecordFile, RecordError, read_file_records  # noqa: E402
-from recsearch.search import RecordIndex  # noqa: E402
+from recsearch.search.index import RecordIndex  # noqa: E402
 
 SAMPLES = ([ROOT / "seeds" / "000_22e798dbd43e04c0.txt"] + sorted((ROOT / "tests/fixtures/seeds").glob("*.txt"))
            + [p for p in sorted((ROOT / "tests/fixtures/formats").glob("*.*")) if p.suffix != ".py"])

@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE))
 from common import OUT, append_results, median, timed  # noqa: E402
 from make_corpus import make_corpus  # noqa: E402
 
-from recsearch.build import update_index  # noqa: E402
+from recsearch.ingest.build import update_index  # noqa: E402
 
 
 def main() -> None:

@@ -50,7 +50,7 @@ LABELS = {"rarest": "rarest title word", "drawn": "a title word in <= 1% of titl
 
 def read_records(raw: Path) -> list:
     """Every record the readers find in SOURCES, one per id (the first read wins, as in an index)."""
-    from recsearch.sources import SourceWalk, read_source
+    from recsearch.ingest.sources import SourceWalk, read_source
 
     found: dict[str, object] = {}
     for path, _, _ in SourceWalk([raw / s for s in SOURCES]):
@@ -63,7 +63,7 @@ def read_records(raw: Path) -> list:
 
 def family_name(record) -> str | None:
     """The first author's family name as typed in a citation (`hernandez blanco`), or None."""
-    from recsearch.authors import parse_name
+    from recsearch.search.authors import parse_name
 
     if not record.authors:
         return None
@@ -97,7 +97,7 @@ def title_words(record, searcher, rng: random.Random, records: int) -> dict[str,
 
 
 def build(records: list, work: Path) -> Path:
-    from recsearch.build import update_index
+    from recsearch.ingest.build import update_index
     from recsearch.render import render_seed_record
 
     seeds, root = work / "seeds", work / "index"
@@ -119,7 +119,7 @@ def title_terms(record, analyzer) -> set[str]:
 def evaluate(root: Path, records_by_id: dict) -> dict:
     """Each query's rank of its record, with or without the year; `ambiguous` when another
     record has the same first author's family name, year and title word (no system can tell)."""
-    from recsearch.search import RecordIndex, SearchOptions
+    from recsearch.search.index import RecordIndex, SearchOptions
 
     rows = {key: [] for key in QUERY_KINDS}
     seconds = []

@@ -28,8 +28,8 @@ from common import append_results  # noqa: E402
 
 
 def queries(index: Path) -> dict[str, str]:
-    from recsearch.query_syntax import MAX_QUERY_WORDS, MAX_WORD_CHARS
-    from recsearch.search import RecordIndex
+    from recsearch.search.syntax import MAX_QUERY_WORDS, MAX_WORD_CHARS
+    from recsearch.search.index import RecordIndex
 
     with RecordIndex(index) as ix:
         lexicon = [w.decode() for w in ix._open_searcher().reader().lexicon("title") if w.isalpha() and len(w) > 3]
@@ -53,7 +53,7 @@ def queries(index: Path) -> dict[str, str]:
 
 def in_process(index: Path, text: str) -> tuple[float, str]:
     from recsearch.errors import QueryError
-    from recsearch.search import RecordIndex
+    from recsearch.search.index import RecordIndex
 
     best, outcome = float("inf"), ""
     with RecordIndex(index) as ix:
@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args()
-    from recsearch.search import RecordIndex
+    from recsearch.search.index import RecordIndex
 
     with RecordIndex(args.index) as ix:
         records = ix.record_count

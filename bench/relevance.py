@@ -43,10 +43,10 @@ from whoosh.analysis import STOP_WORDS  # noqa: E402
 
 from common import append_results  # noqa: E402
 from metrics import average_precision, evaluate  # noqa: E402
-from recsearch.build import update_index  # noqa: E402
+from recsearch.ingest.build import update_index  # noqa: E402
 from recsearch.record import Author, Record  # noqa: E402
 from recsearch.render import render_seed_record  # noqa: E402
-from recsearch.search import RecordIndex  # noqa: E402
+from recsearch.search.index import RecordIndex  # noqa: E402
 
 RAW = HERE.parent.parent / "shared" / "data" / "raw"
 DEPTH = 1000

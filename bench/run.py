@@ -179,7 +179,7 @@ def fts5_search(con, q: dict) -> int:
 
 def time_queries(index: Path, db: Path, queries: list[dict], repeat: int = 3, fts5: bool = True) -> list[dict]:
     """Each query's hits and median time on recsearch, and with `fts5` on the FTS5 database too."""
-    from recsearch.search import RecordIndex
+    from recsearch.search.index import RecordIndex
 
     con = sqlite3.connect(db)
     with RecordIndex(index) as ix:
@@ -197,7 +197,7 @@ def time_queries(index: Path, db: Path, queries: list[dict], repeat: int = 3, ft
 
 def author_latency(index: Path, count: int = 100) -> tuple[float, float]:
     from author_latency import author_queries
-    from recsearch.search import RecordIndex
+    from recsearch.search.index import RecordIndex
 
     with RecordIndex(index) as ix:
         names = author_queries(ix, count)
@@ -233,7 +233,7 @@ def bench_size(size: int, work: Path, added: int) -> tuple[list[list], list[dict
             ["peak memory building, PSS (RSS) summed over the processes", f"{rss[1]:,.0f} ({rss[0]:,.0f}) MB",
              f"{f_rss[1]:,.0f} ({f_rss[0]:,.0f}) MB", "", "1M: ≤ 1 GB"]]
 
-    from recsearch.build import update_index
+    from recsearch.ingest.build import update_index
 
     nothing = median([timed(update_index, [corpus], index)[0] for _ in range(3)])
     rows.append(["update, nothing changed", f"{nothing:.2f} s", "n/a", "", ""])
@@ -279,7 +279,7 @@ def build_size(size: int, work: Path, queries_from: Path | None = None) -> tuple
     records = json.loads(out)["records"]
     on_disk = sum(f.stat().st_size for f in index.rglob("*") if f.is_file()) / 2**20
 
-    from recsearch.build import update_index
+    from recsearch.ingest.build import update_index
 
     nothing, _ = timed(update_index, [corpus], index)
     rows = [["build from seed files", f"{records / seconds:,.0f} rec/s ({seconds:,.0f} s)", "≥ 2,000 rec/s"],

@@ -18,7 +18,7 @@ SHARED_DATA = ROOT.parent / "shared" / "data" / "raw"
 def unhurried_rescue(monkeypatch):
     """Suggestions as if the machine had all the time: a loaded test machine must not cut
     the did-you-mean step short (its limit is tested on its own)."""
-    monkeypatch.setattr("recsearch.search.RESCUE_TIME_LIMIT", 60.0)
+    monkeypatch.setattr("recsearch.search.index.RESCUE_TIME_LIMIT", 60.0)
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def seed_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def built_index(seed_dir: Path, tmp_path: Path) -> Path:
-    from recsearch.build import update_index
+    from recsearch.ingest.build import update_index
 
     root = tmp_path / "index"
     report = update_index([seed_dir], root)
@@ -44,7 +44,7 @@ def built_index(seed_dir: Path, tmp_path: Path) -> Path:
 
 def check_top_hits_agree(searcher, q, limit=10):
     """The block-scored top hits are Whoosh's own, score for score."""
-    from recsearch.topk import top_hits
+    from recsearch.engine.executor import top_hits
 
     fast = top_hits(searcher, q, limit)
     if fast is None:

@@ -6,7 +6,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from unidecode import unidecode
 
-from recsearch.analysis import join_values, name_analyzer, text_analyzer
+from recsearch.engine.analysis import join_values, name_analyzer, text_analyzer
 
 
 def tokens(analyzer, text, **kw):

@@ -10,13 +10,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID
-from recsearch.authors import (NameParts, cluster_names, name_readings, name_score, name_similarity, parse_name,
+from recsearch.search.authors import (NameParts, cluster_names, name_readings, name_score, name_similarity, parse_name,
                                same_person)
-from recsearch.build import update_index
+from recsearch.ingest.build import update_index
 from recsearch.cli import app
 from recsearch.record import Author, Record
 from recsearch.render import render_seed_record
-from recsearch.search import RecordIndex
+from recsearch.search.index import RecordIndex
 
 
 @pytest.mark.parametrize("name, given, family", [

@@ -8,9 +8,9 @@ import sqlite3
 
 from typer.testing import CliRunner
 
-from recsearch import store
-from recsearch.build import update_index
-from recsearch.check import check_index
+from recsearch.engine import store
+from recsearch.ingest.build import update_index
+from recsearch.ingest.check import check_index
 from recsearch.cli import app
 
 runner = CliRunner()

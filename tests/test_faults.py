@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURE_SEEDS, ROOT
-from recsearch import build, store
-from recsearch.build import update_index
-from recsearch.check import check_index
+from recsearch.ingest import build
+from recsearch.engine import store
+from recsearch.ingest.build import update_index
+from recsearch.ingest.check import check_index
 from recsearch.readers import MAX_FILE_BYTES
 
 # The CLI in a child process that writes its peak resident memory (KB) to argv[2] as it
@@ -25,7 +26,7 @@ from recsearch.readers import MAX_FILE_BYTES
 # per core is used, so that a small corpus exercises the parallel writers.
 # (VmHWM, not ru_maxrss: that counts what the forking parent held before the exec.)
 CLI = """import atexit, re, sys
-import recsearch.writers as w
+import recsearch.engine.writers as w
 w.PARALLEL_FROM = int(sys.argv.pop(1))
 peak_file = sys.argv.pop(1)
 hwm = lambda: re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1)

@@ -226,8 +226,8 @@ def test_latin1_json_is_decoded_with_a_warning():
 
 
 def test_position_kept_for_show(tmp_path: Path):
-    from recsearch.build import update_index
-    from recsearch.search import RecordIndex
+    from recsearch.ingest.build import update_index
+    from recsearch.search.index import RecordIndex
 
     shutil_copy(FORMATS / "pubmed_set.xml", tmp_path / "data")
     update_index([tmp_path / "data"], tmp_path / "ix")

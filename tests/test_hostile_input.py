@@ -14,15 +14,15 @@ from typer.testing import CliRunner
 
 from conftest import FIXTURE_SEEDS, REFERENCE, ROOT, check_top_hits_agree
 from mutations import mutate
-from recsearch.build import update_index
+from recsearch.ingest.build import update_index
 from recsearch.cli import app
 from recsearch.errors import QueryError
 from recsearch.readers import RecordError, read_file_records
 from recsearch.readers.seed import parse_seed_text
 from recsearch.record import Author, Record
 from recsearch.render import render_seed_record
-from recsearch.search import MAX_LIMIT, RecordIndex
-from recsearch.sources import scan_sources
+from recsearch.search.index import MAX_LIMIT, RecordIndex
+from recsearch.ingest.sources import scan_sources
 
 SAMPLES = [REFERENCE, *sorted(FIXTURE_SEEDS.glob("*.txt"))[:3], *sorted((ROOT / "tests/fixtures/formats").glob("*.*"))]
 SAMPLES = [p for p in SAMPLES if not p.name.endswith(".py")]
@@ -62,7 +62,7 @@ def test_every_damaged_file_is_indexed_or_reported(tmp_path):
 
 
 def _ids_of(root: Path, path: str) -> list[str]:
-    from recsearch import store
+    from recsearch.engine import store
 
     gen = store.current_generation(root)
     ix = store.open_whoosh(gen)
@@ -164,7 +164,7 @@ def test_every_query_runs_or_explains_itself(fuzz_index, pieces, glue):
 @given(st.lists(QUERY_PIECES, min_size=1, max_size=8), st.sampled_from([" ", ""]), st.booleans())
 def test_fast_counting_agrees_with_whoosh(fuzz_index, pieces, glue, match_any):
     """The hit count from posting-list set operations is Whoosh's own count."""
-    from recsearch.postings import matching_docs
+    from recsearch.engine.postings import matching_docs
 
     searcher = fuzz_index._open_searcher()
     try:
@@ -184,7 +184,7 @@ def test_fuzzy_expansion_finds_every_word_within_the_distance(fuzz_index, data, 
     from whoosh import query as wq
     from whoosh.support.levenshtein import damerau_levenshtein
 
-    from recsearch.query import _words_within
+    from recsearch.engine.parse import _words_within
 
     reader = fuzz_index._open_searcher().reader()
     lexicon = [w for w in reader.field_terms(field) if w.isalpha()]
@@ -241,7 +241,7 @@ def test_limit_is_capped_and_said(fuzz_index):
 
 
 def test_many_expansions_become_one_scored_set(fuzz_index, monkeypatch):
-    import recsearch.query as search
+    import recsearch.engine.parse as search
 
     monkeypatch.setattr(search, "_SCORED_EXPANSIONS", 1)
     few = fuzz_index.search("c*", limit=50)
@@ -254,7 +254,7 @@ def test_many_expansions_become_one_scored_set(fuzz_index, monkeypatch):
 def test_expansions_reaching_too_many_postings_are_refused(fuzz_index, monkeypatch):
     """Few words can still be in most records of a big index (`co*` at a million records):
     the postings the expansions reach are capped over the whole query."""
-    import recsearch.query as query
+    import recsearch.engine.parse as query
 
     reader = fuzz_index._open_searcher().reader()
     in_summary = sum(reader.doc_frequency("summary", w) for w in reader.expand_prefix("summary", "c"))
@@ -268,7 +268,7 @@ def test_expansions_reaching_too_many_postings_are_refused(fuzz_index, monkeypat
 
 
 def test_a_search_past_its_time_limit_returns_what_it_has_and_says_so(fuzz_index, monkeypatch):
-    import recsearch.search as search
+    import recsearch.search.index as search
 
     monkeypatch.setattr(search, "TIME_LIMIT", 1e-6)
     result = fuzz_index.search("c* OR a* OR e*", limit=5)

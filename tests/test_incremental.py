@@ -16,15 +16,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from recsearch import build
-from recsearch.build import update_index
+from recsearch.ingest import build
+from recsearch.ingest.build import update_index
 from recsearch.errors import IndexAccessError
 from recsearch.readers import read_seed_record
 from recsearch.record import Author, Record
 from recsearch.render import render_seed_record
-from recsearch.search import RecordIndex
-from recsearch.manifest import FileState, Manifest, ManifestDraft
-from recsearch.store import IndexLock, current_generation, open_index
+from recsearch.search.index import RecordIndex
+from recsearch.ingest.manifest import FileState, Manifest, ManifestDraft
+from recsearch.engine.store import IndexLock, current_generation, open_index
 
 
 def make_record(n: int, title: str | None = None) -> Record:
@@ -175,7 +175,7 @@ def test_rebuild_and_stale_format_rebuild(folder, tmp_path):
     for manifest in current_generation(root).glob("manifest-*"):
         manifest.with_suffix(".json").write_text('{"version": 5, "files": {}}', encoding="utf-8")
         manifest.unlink()
-    from recsearch.check import check_index
+    from recsearch.ingest.check import check_index
 
     assert [p.what for p in check_index(root).problems] == ["outdated"]
     report = update_index([folder], root)
@@ -184,7 +184,7 @@ def test_rebuild_and_stale_format_rebuild(folder, tmp_path):
 
 @pytest.mark.parametrize("damage", ["truncate", "zero a page", "garbage"])
 def test_a_damaged_manifest_is_rebuilt_not_a_crash(folder, tmp_path, damage):
-    from recsearch.check import check_index
+    from recsearch.ingest.check import check_index
 
     root = tmp_path / "index"
     for n in range(5, 400):  # a manifest of several pages
@@ -237,7 +237,7 @@ def test_second_writer_waits_then_names_the_lock(folder, tmp_path):
 def test_lock_of_a_killed_process_is_not_stale(folder, tmp_path):
     root = tmp_path / "index"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from recsearch.store import IndexLock\n"
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from recsearch.engine.store import IndexLock\n"
          "with IndexLock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)", str(root)],
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
@@ -248,7 +248,7 @@ def test_lock_of_a_killed_process_is_not_stale(folder, tmp_path):
 
 CHILD = """
 import sys
-from recsearch.build import update_index
+from recsearch.ingest.build import update_index
 update_index([sys.argv[1]], sys.argv[2], rebuild=sys.argv[3] == "rebuild")
 print("done", flush=True)
 """

@@ -8,11 +8,11 @@ import pytest
 
 from conftest import REFERENCE, REFERENCE_ID
 from recsearch.errors import IndexAccessError, QueryError
-from recsearch.build import update_index
-from recsearch.index import index_stats
-from recsearch.store import current_generation
+from recsearch.ingest.build import update_index
+from recsearch.engine.schema import index_stats
+from recsearch.engine.store import current_generation
 from recsearch.readers import read_seed_record
-from recsearch.search import RecordIndex
+from recsearch.search.index import RecordIndex
 
 SWEDEN = "doaj-art-2292acb3afc641269ca9a114012a2580"
 SIXTY = "doaj-art-60a0b0c0d0e0f0a0b0c0d0e0f0a0b0c0"

@@ -12,11 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT
-from recsearch import checksums, store
-from recsearch.build import update_index
-from recsearch.check import check_index
+from recsearch.engine import checksums, store
+from recsearch.ingest.build import update_index
+from recsearch.ingest.check import check_index
 from recsearch.cli import app
-from recsearch.history import History
+from recsearch.search.history import History
 
 runner = CliRunner()
 
@@ -116,7 +116,7 @@ def test_damaged_current_toc_or_checksums_is_repaired_by_the_next_run(built_inde
 def test_a_search_failing_on_a_damaged_index_says_so(built_index, monkeypatch):
     """Damage the cheap check cannot see, met mid-search: the message is the damage, not a crash."""
     zero_block(segment_of(built_index), keep_time=True)
-    from recsearch import search
+    from recsearch.search.index import index as search
 
     def broken(*args, **kwargs):
         raise EOFError("read past the end")  # what Whoosh raises on a cut posting list

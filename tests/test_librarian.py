@@ -17,16 +17,16 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import REFERENCE, REFERENCE_ID, check_top_hits_agree
-from recsearch.authors import parse_name
-from recsearch.build import update_index
+from recsearch.search.authors import parse_name
+from recsearch.ingest.build import update_index
 from recsearch.cli import app
 from recsearch.errors import QueryError, RecsearchError
-from recsearch.facets import facet_key
-from recsearch.matches import Snippet, render_snippet
+from recsearch.search.facets import facet_key
+from recsearch.search.matches import Snippet, render_snippet
 from recsearch.readers import read_seed_record
 from recsearch.record import Author, Record
 from recsearch.render import render_seed_record
-from recsearch.search import RecordIndex, SearchOptions
+from recsearch.search.index import RecordIndex, SearchOptions
 
 JOURNALS = ["Revista Médica de Chile", "REVISTA MEDICA DE CHILE", "iScience", "Acta Oncológica", "Cell Reports"]
 SUBJECTS = ["Immunology", "immunology", "Cell biology", "Oncology", "Pediatrics", "Salud pública", "Salud Publica"]
@@ -351,7 +351,7 @@ def test_show_and_similar_export(history_index):
 
 def test_counts_and_history_sets_hold_across_segments(tmp_path):
     """An index updated three times has several segments: document numbers carry offsets."""
-    from recsearch.postings import matching_docs
+    from recsearch.engine.postings import matching_docs
 
     seeds, root = tmp_path / "seeds", tmp_path / "index"
     seeds.mkdir()
@@ -374,12 +374,12 @@ def test_counts_and_history_sets_hold_across_segments(tmp_path):
             check_top_hits_agree(searcher, q, limit=None)  # Whoosh ranks exactly only unlimited
         # `*` is served from field lengths, not Whoosh's Every (every posting list of a field: 10 s at 100k);
         # NOT inside an AND by set difference, not Whoosh's inverse matcher (one Python call per document).
-        from recsearch.topk import top_hits
+        from recsearch.engine.executor import top_hits
 
         for text in ["*", "author:* study", "subject:*", "patients NOT vaccine", "NOT lymphoma", "NOT (a* OR b*)"]:
             assert top_hits(searcher, ix._prepare(text, False, {}, searcher, [], None, set()), 10) is not None, text
         lymphoma = set(all_ids(ix, "lymphoma"))
-        from recsearch.history import History
+        from recsearch.search.history import History
 
         History(root).append("lymphoma", len(lymphoma), 89)
         assert set(all_ids(ix, "#1 OR asthma")) == lymphoma | set(all_ids(ix, "asthma"))
@@ -388,9 +388,9 @@ def test_counts_and_history_sets_hold_across_segments(tmp_path):
 def test_a_parallel_build_indexes_the_same_records(tmp_path, monkeypatch):
     """Many files are indexed by one writer process per core, each closing a segment
     every few documents; searches rank the same records at the same scores."""
-    import recsearch.writers as writers
-    from recsearch.check import check_index
-    from recsearch.store import open_index
+    import recsearch.engine.writers as writers
+    from recsearch.ingest.check import check_index
+    from recsearch.engine.store import open_index
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()
@@ -427,7 +427,7 @@ def test_a_parallel_build_indexes_the_same_records(tmp_path, monkeypatch):
 def test_posting_lists_of_many_blocks_read_whole_are_whoosh_own(tmp_path):
     """Words in more than one block of postings: the blocks read whole (`postings.posting_blocks`)
     give Whoosh's own ids, weights and positions, deleted documents left out."""
-    from recsearch.postings import posting_blocks
+    from recsearch.engine.postings import posting_blocks
 
     seeds, root = tmp_path / "seeds", tmp_path / "index"
     seeds.mkdir()

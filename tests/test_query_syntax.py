@@ -16,16 +16,16 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID, ROOT, check_top_hits_agree
-from recsearch import search as search_module
-from recsearch.analysis import text_analyzer
-from recsearch.build import update_index
+from recsearch.search.index import index as search_module
+from recsearch.engine.analysis import text_analyzer
+from recsearch.ingest.build import update_index
 from recsearch.cli import app
 from recsearch.errors import QueryError
-from recsearch.matches import field_text
-from recsearch.query import parse_query
-from recsearch.query_syntax import MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_WORD_CHARS, SyntaxProblem, check_syntax
-from recsearch.ranking import FieldsTerm, bm25_idf, record_count
-from recsearch.search import RecordIndex, SearchOptions
+from recsearch.search.matches import field_text
+from recsearch.engine.parse import parse_query
+from recsearch.search.syntax import MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_WORD_CHARS, SyntaxProblem, check_syntax
+from recsearch.engine.scoring import FieldsTerm, bm25_idf, record_count
+from recsearch.search.index import RecordIndex, SearchOptions
 
 FORMATS = ROOT / "tests" / "fixtures" / "formats"
 runner = CliRunner()

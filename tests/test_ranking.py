@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recsearch.build import update_index
+from recsearch.ingest.build import update_index
 from recsearch.record import Author, Record
 from recsearch.render import render_seed_record
-from recsearch.search import RecordIndex
+from recsearch.search.index import RecordIndex
 
 
 def make(tmp_path, records):
@@ -99,7 +99,7 @@ def test_any_query_scores_are_the_sum_of_its_words(network_index, words):
 
 
 def test_each_word_keeps_its_own_fields_when_words_share_a_stem(network_index):
-    from recsearch.ranking import FieldsTerm
+    from recsearch.engine.scoring import FieldsTerm
 
     assert network_index.search("networks network operating", match_any=True).total
     q = network_index._prepare("networks network operating", True, {}, network_index._open_searcher(), [], {}, set())
@@ -142,7 +142,7 @@ AFFILIATED = [
 def test_a_place_in_the_abstract_outranks_the_same_place_in_an_affiliation(tmp_path):
     """An affiliation says where the authors work, not what the record is about: a word
     found only there counts less than in the abstract, and still finds the record."""
-    from recsearch.index import FIELD_BOOSTS
+    from recsearch.engine.schema import FIELD_BOOSTS
 
     assert FIELD_BOOSTS["affil"] < FIELD_BOOSTS["summary"]
     with make(tmp_path, AFFILIATED) as ix:

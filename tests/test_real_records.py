@@ -47,7 +47,7 @@ def real_index(tmp_path_factory):
     """The reference record plus 400 real PubMed records, rendered to seed files and indexed."""
     from conftest import REFERENCE
     import shutil
-    from recsearch.build import update_index
+    from recsearch.ingest.build import update_index
 
     folder = tmp_path_factory.mktemp("real")
     seeds = folder / "seeds"
@@ -71,8 +71,8 @@ def real_index(tmp_path_factory):
 def test_real_facets_match_a_brute_force_count(real_index, query):
     from collections import Counter
 
-    from recsearch.facets import facet_key
-    from recsearch.search import RecordIndex, SearchOptions
+    from recsearch.search.facets import facet_key
+    from recsearch.search.index import RecordIndex, SearchOptions
 
     root, records = real_index
     with RecordIndex(root) as ix:
@@ -91,7 +91,7 @@ def test_real_hits_export_and_read_back(real_index):
     import rispy
 
     from recsearch.export import to_bibtex, to_ris
-    from recsearch.search import RecordIndex, SearchOptions
+    from recsearch.search.index import RecordIndex, SearchOptions
 
     root, _ = real_index
     with RecordIndex(root) as ix:

@@ -15,16 +15,16 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ROOT
-from recsearch import sources as sources_module
-from recsearch import store
-from recsearch.build import RemovalRefused, update_index
-from recsearch.check import check_index
+from recsearch.ingest import sources as sources_module
+from recsearch.engine import store
+from recsearch.ingest.build import RemovalRefused, update_index
+from recsearch.ingest.check import check_index
 from recsearch.cli import app
 from recsearch.errors import IndexAccessError, QueryError
-from recsearch.history import History
-from recsearch.index import index_stats
-from recsearch.search import RecordIndex
-from recsearch.sources import SourceError, display_path
+from recsearch.search.history import History
+from recsearch.engine.schema import index_stats
+from recsearch.search.index import RecordIndex
+from recsearch.ingest.sources import SourceError, display_path
 from test_incremental import index_ids, make_record, write
 
 runner = CliRunner()
@@ -253,7 +253,7 @@ def test_a_failed_file_is_reported_every_run_and_by_check(folder, tmp_path):
 
 
 def test_a_reader_added_later_reads_the_files_once_skipped(folder, tmp_path, monkeypatch):
-    from recsearch import build
+    from recsearch.ingest import build
 
     (folder / "article.json").write_bytes(CSL_JSON)
     root = tmp_path / "index"

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from conftest import REFERENCE_ID, SHARED_DATA
 from recsearch.cli import app
-from recsearch.terminal import fit_table
+from recsearch.cli.terminal import fit_table
 from terminal_support import long_records_xml, run_on_terminal, shown_lines
 
 runner = CliRunner()
@@ -215,7 +215,7 @@ def test_index_progress_shows_each_stage(tmp_path):
 
 
 def test_update_index_names_its_stages_in_order(seed_dir, tmp_path):
-    from recsearch.build import update_index
+    from recsearch.ingest.build import update_index
 
     stages, counts = [], []
     update_index([seed_dir], tmp_path / "ix", progress=lambda done, total: counts.append((done, total)),
@@ -227,7 +227,7 @@ def test_update_index_names_its_stages_in_order(seed_dir, tmp_path):
 def test_progress_line_after_reading_is_not_stuck_at_100_percent():
     import io
 
-    from recsearch.progress import ProgressLine
+    from recsearch.cli.progress import ProgressLine
 
     line = ProgressLine(io.StringIO())
     try:

@@ -13,7 +13,7 @@ import re
 
 from unidecode import unidecode
 
-from .authors import split_name
+from .search.authors import split_name
 from .record import Record
 
 EXPORT_FORMATS = ("ris", "bibtex", "csv", "jsonl")

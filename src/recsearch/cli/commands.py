@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .errors import RecsearchError
+from ..errors import RecsearchError
 
 app = typer.Typer(
     name="recsearch",
@@ -25,8 +25,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-from . import cli_common, terminal  # noqa: E402
-from .cli_common import IndexDir, JsonFlag, _fail, _print_json, _reports_errors, _say  # noqa: E402
+from . import common, terminal  # noqa: E402
+from .common import IndexDir, JsonFlag, _fail, _print_json, _reports_errors, _say  # noqa: E402
 
 
 class Color(str, Enum):
@@ -37,7 +37,7 @@ class Color(str, Enum):
 
 def _print_version(value: bool) -> None:
     if value:
-        from . import __version__
+        from .. import __version__
 
         typer.echo(f"recsearch {__version__}")
         raise typer.Exit()
@@ -61,7 +61,7 @@ def global_options(
     Global options go before the command: recsearch -q --color never search lymphoma."""
     # Set on every run: one process may run several commands (the tests do).
     terminal.color_choice = color.value
-    cli_common.quiet = quiet
+    common.quiet = quiet
 
 
 FormatOption = Annotated[Optional[str], typer.Option(
@@ -133,10 +133,10 @@ def add_command(
 
 
 def _run_update(paths, index_dir, rebuild, json_out, verbose, format=None, *, exclude=None, add=False, yes=False):
-    from .build import update_index
-    from .readers import FORMATS
-    from .sources import DEFAULT_SOURCE
-    from .store import current_generation, current_is_damaged, read_remembered
+    from ..ingest.build import update_index
+    from ..readers import FORMATS
+    from ..ingest.sources import DEFAULT_SOURCE
+    from ..engine.store import current_generation, current_is_damaged, read_remembered
 
     if format is not None and format not in FORMATS:
         _fail(f"unknown --format {format!r}: use one of {', '.join(FORMATS)}", 2)
@@ -146,7 +146,7 @@ def _run_update(paths, index_dir, rebuild, json_out, verbose, format=None, *, ex
         _fail(f"no {DEFAULT_SOURCE}/ folder here: name the record files or folders to index", 2)
     from .progress import ProgressLine
 
-    line = ProgressLine(sys.stderr) if sys.stderr.isatty() and not json_out and not cli_common.quiet else None
+    line = ProgressLine(sys.stderr) if sys.stderr.isatty() and not json_out and not common.quiet else None
 
     def confirm(removing: int, total: int) -> bool:
         if yes:
@@ -220,8 +220,8 @@ def _watch(sources, index_dir, interval: float, json_out: bool, verbose: bool, e
     """Poll the sources; update once a change has settled for one interval."""
     import time
 
-    from .build import update_index
-    from .sources import escape_name, scan_sources
+    from ..ingest.build import update_index
+    from ..ingest.sources import escape_name, scan_sources
 
     _say(f"recsearch: watching {', '.join(escape_name(s) for s in sources)} (Ctrl-C to stop)")
     # Files may have arrived since the run's own scan: the first settled scan is applied
@@ -250,8 +250,8 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
     """Records, authors, years, size and last build of the index."""
     from dataclasses import asdict
 
-    from .index import index_stats
-    from .sources import escape_name
+    from ..engine.schema import index_stats
+    from ..ingest.sources import escape_name
 
     stats = index_stats(index_dir)
     if json_out:
@@ -297,7 +297,7 @@ def check_command(
 
     Every segment reads, every record the last run indexed is there and nothing
     else, and the source files have not changed since."""
-    from .check import check_index
+    from ..ingest.check import check_index
 
     report = check_index(index_dir, sources=sources)
     if json_out:
@@ -306,7 +306,7 @@ def check_command(
         typer.echo(f"Index OK: {report.records} record{'s' * (report.records != 1)} in {report.segments} segment"
                    f"{'s' * (report.segments != 1)}, {report.files} source file{'s' * (report.files != 1)} as indexed")
     else:
-        from .check import SHOWN, repair_command
+        from ..ingest.check import SHOWN, repair_command
 
         shown: dict[str, int] = {}
         for problem in report.problems:
@@ -322,7 +322,7 @@ def check_command(
 
 
 def _register_commands() -> None:
-    from .cli_search import commands
+    from .search_commands import commands
 
     app.registered_commands += commands.registered_commands
     order = ["index", "add", "search", "author", "show", "similar", "history", "stats", "check"]
@@ -344,6 +344,3 @@ def main() -> None:
         _say(f"recsearch: internal error: {exc!r} (set RECSEARCH_DEBUG=1 for the traceback, and please report it)")
         sys.exit(1)
 
-
-if __name__ == "__main__":
-    main()

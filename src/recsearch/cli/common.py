@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from .errors import RecsearchError
+from ..errors import RecsearchError
 
 quiet = False  # set by `recsearch -q`: notes and hints on stderr are left out, errors are not
 
@@ -86,7 +86,7 @@ def _reports_errors(command):
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except Exception as exc:
-            from . import store
+            from ..engine import store
 
             root = kwargs.get("index_dir")
             damage = store.damage_of(root) if root is not None else None

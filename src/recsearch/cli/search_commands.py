@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .cli_common import IndexDir, JsonFlag, _fail, _print_json, _reports_errors, _say, command_hint, inform
+from .common import IndexDir, JsonFlag, _fail, _print_json, _reports_errors, _say, command_hint, inform
 from . import views
 from .terminal import terminal_width, use_color
 
@@ -45,7 +45,7 @@ def _json_out(data, output: Path | None) -> None:
 
 def _export(records, format: str, output: Path | None, json_out: bool) -> bool:
     """Export `records` when an export format is asked for; False for the text output."""
-    from .export import EXPORT_FORMATS, export_records
+    from ..export import EXPORT_FORMATS, export_records
 
     if format in ("text", "table"):
         if output is not None and not json_out:
@@ -61,7 +61,7 @@ def _export(records, format: str, output: Path | None, json_out: bool) -> bool:
 
 
 def _remember_hits(index_dir: Path, query: str, hits) -> None:
-    from .history import save_last_hits
+    from ..search.history import save_last_hits
 
     try:
         save_last_hits(index_dir, query, [h.id for h in hits])
@@ -71,7 +71,7 @@ def _remember_hits(index_dir: Path, query: str, hits) -> None:
 
 def _record_id(ix, given: str, index_dir: Path) -> str:
     """`given` as a record id: an id of the index, else N for hit N of the last search."""
-    from .history import last_hit
+    from ..search.history import last_hit
 
     if given.isdigit() and ix.get(given) is None:
         return last_hit(index_dir, int(given))
@@ -116,7 +116,7 @@ def search_command(
     hits per value with --facet; order with --sort; export with --format.
     #N stands for the records of line N of `recsearch history`; `recsearch
     show N` opens hit N of the last search."""
-    from .search import RecordIndex, SearchOptions
+    from ..search.index import RecordIndex, SearchOptions
 
     text = " ".join(query)
     filters = {name: values for name, values in (("year", year), ("journal", journal), ("subject", subject),
@@ -129,7 +129,7 @@ def search_command(
         shown_here = format in ("text", "table") and not json_out
         # The history is the strategy a person builds: not what scripts and exports run.
         if history if history is not None else shown_here and sys.stdout.isatty():
-            from .history import History
+            from ..search.history import History
 
             try:
                 entry = History(index_dir).append(text, result.total, ix.record_count, match_any, filters)
@@ -184,7 +184,7 @@ def similar_command(
 
     The words that set the record apart in its title, subjects, abstract and
     authors, searched for together."""
-    from .search import RecordIndex
+    from ..search.index import RecordIndex
 
     with RecordIndex(index_dir) as ix:
         record_id = _record_id(ix, record_id, index_dir)
@@ -215,8 +215,8 @@ def history_command(
     A search is added when it is shown on a terminal, or with `search
     --history`. --export writes the strategy as run (queries, filters, hit
     counts, dates), as PRISMA-S asks of a systematic review."""
-    from .history import History
-    from .index import index_stats
+    from ..search.history import History
+    from ..engine.schema import index_stats
 
     history = History(index_dir)
     if clear:
@@ -265,7 +265,7 @@ def author_command(
     json_out: JsonFlag = False,
 ) -> None:
     """Find an author by name, despite accents, order, initials, typos."""
-    from .search import RecordIndex
+    from ..search.index import RecordIndex
 
     text = " ".join(name)
     with RecordIndex(index_dir) as ix:
@@ -292,7 +292,7 @@ def show_command(
     """Show one record in full, or export it.
 
     Authors are listed with their affiliations."""
-    from .search import RecordIndex
+    from ..search.index import RecordIndex
 
     with RecordIndex(index_dir) as ix:
         record = ix.get(_record_id(ix, record_id, index_dir))

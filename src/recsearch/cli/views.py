@@ -72,7 +72,7 @@ def _pieces(word: str, room: int) -> list[str]:
 
 def hit_blocks(hits, width: int | None, snippets: bool, explain: bool, bold: bool) -> str:
     """One block per hit: title line, authors and journal, snippet, what matched, wrapped and indented."""
-    from .matches import Snippet, render_snippet
+    from ..search.matches import Snippet, render_snippet
 
     fit = width or PIPE_BLOCK_WIDTH
     indent = "    "

@@ -18,7 +18,7 @@ from whoosh import fields, formats
 from whoosh import query as wq
 
 from .postings import DocNumQuery, DocSetQuery, matching_docs, posting_blocks
-from .ranking import FieldsTerm, bm25_idf, length_bytes, length_of_byte, record_count
+from .scoring import FieldsTerm, bm25_idf, length_bytes, length_of_byte, record_count
 
 
 class _Blocks:

@@ -12,12 +12,12 @@ from whoosh.analysis import STOP_WORDS
 from whoosh.collectors import TimeLimit
 from whoosh.qparser import syntax
 
-from .errors import QueryError
-from .index import DEFAULT_FIELDS, FIELD_ALIASES, FIELD_BOOSTS
+from ..errors import QueryError
+from .schema import DEFAULT_FIELDS, FIELD_ALIASES, FIELD_BOOSTS
 from .postings import DocSetQuery
-from .query_syntax import check_syntax
-from .query_years import YearSpanPlugin, check_year, with_years
-from .ranking import combine_fields
+from ..search.syntax import check_syntax
+from .years import YearSpanPlugin, check_year, with_years
+from .scoring import combine_fields
 
 # Words one wildcard, prefix or fuzzy term may stand for in one field. Past it
 # the query is refused, as Lucene refuses too many clauses: such a term

@@ -200,7 +200,7 @@ def _every_docs(searcher, fieldname: str | None) -> set[int]:
     """The live documents holding anything in `fieldname` (every live document when None):
     Whoosh's `Every`, which for a field reads the posting list of every word in it (10 s
     for `*` over 100,000 records). A document holds a scored field when its length is not 0."""
-    from .ranking import length_bytes
+    from .scoring import length_bytes
 
     found: set[int] = set()
     for sub, offset in searcher.leaf_searchers():
@@ -237,7 +237,7 @@ def matching_docs(searcher, q: wq.Query) -> set[int]:
     ranges) is left to Whoosh's matchers. Counting a large result this way
     costs a fraction of walking Whoosh's union matchers one document at a time.
     """
-    from .ranking import FieldsTerm
+    from .scoring import FieldsTerm
 
     if isinstance(q, wq.Term):
         return _term_docs(searcher, q.fieldname, q.text)

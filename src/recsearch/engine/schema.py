@@ -10,9 +10,9 @@ from whoosh import columns, fields
 
 from . import store
 from .analysis import join_values, name_analyzer, name_key_analyzer, text_analyzer
-from .authors import name_id
-from .facets import facet_column, facet_key, sort_author, sort_title
-from .record import Record
+from ..search.authors import name_id
+from ..search.facets import facet_column, facet_key, sort_author, sort_title
+from ..record import Record
 
 # Query field names users type, with the words they may type instead.
 FIELD_ALIASES = {

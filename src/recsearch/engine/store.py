@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING
 from whoosh.filedb.filestore import FileStorage
 
 from . import checksums
-from .errors import IndexAccessError
+from ..errors import IndexAccessError
 
 if TYPE_CHECKING:  # the manifest (and sqlite3) only for building and checking, not searching
-    from .manifest import Manifest
+    from ..ingest.manifest import Manifest
 
 CURRENT = "CURRENT"
 LOCK = "LOCK"
@@ -361,7 +361,7 @@ def load_manifest(gen: Path, whoosh_generation: int) -> Manifest | None:
     """The manifest of a Whoosh generation, open (close it), or None if missing or unreadable."""
     import sqlite3
 
-    from .manifest import Manifest
+    from ..ingest.manifest import Manifest
 
     try:
         return Manifest.open(manifest_path(gen, whoosh_generation))

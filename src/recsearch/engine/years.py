@@ -16,8 +16,8 @@ import re
 from whoosh import query as wq
 from whoosh.qparser import TaggingPlugin, syntax
 
-from .errors import QueryError
-from .ranking import FieldsTerm
+from ..errors import QueryError
+from .scoring import FieldsTerm
 
 FIRST_YEAR, LAST_YEAR = 1500, 2100
 YEAR_WEIGHT = 1.0

@@ -18,12 +18,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, checksums, store, writers
-from .authors import name_id
-from .errors import RecsearchError
-from .index import build_schema, name_document, record_document
+from .. import __version__
+from ..engine import checksums, store, writers
+from ..search.authors import name_id
+from ..errors import RecsearchError
+from ..engine.schema import build_schema, name_document, record_document
 from .manifest import FORMAT_VERSION, Manifest, ManifestDraft
-from .readers import FORMATS
+from ..readers import FORMATS
 from .sources import (DEFAULT_SOURCE, SourceError, SourceWalk, display_path, file_sha256, named_source_problems,
                       read_source)
 
@@ -81,7 +82,7 @@ def _faults_said_clearly(update):
     import errno
     import functools
 
-    from .errors import IndexAccessError
+    from ..errors import IndexAccessError
 
     @functools.wraps(update)
     def run(sources, root, **kwargs):

@@ -12,8 +12,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checksums, store
-from .errors import IndexAccessError
+from ..engine import checksums, store
+from ..errors import IndexAccessError
 from .manifest import FORMAT_VERSION, Manifest
 from .sources import SourceWalk, display_path, escape_name, file_sha256
 

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import RecsearchError
-from .readers import NotARecordFile, RecordError, read_file_records
+from ..errors import RecsearchError
+from ..readers import NotARecordFile, RecordError, read_file_records
 
 DEFAULT_SOURCE = "seeds"
 # Links are never followed into these: their files are the system's, not records
@@ -202,7 +202,7 @@ class SourceFile:
 
 def read_source(path: str, display: str | None = None, format: str = "auto") -> SourceFile:
     """Read a record file once: digest it and parse its records."""
-    from .readers import MAX_FILE_BYTES, MAX_RECORD_BYTES, sniff_format
+    from ..readers import MAX_FILE_BYTES, MAX_RECORD_BYTES, sniff_format
 
     shown = display or path
     try:

@@ -14,10 +14,10 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .analysis import deletion_keys
-from .names import (PARTICLES, NameParts, fold_words, name_readings, name_score, name_similarity,  # noqa: F401
+from ..engine.analysis import deletion_keys
+from ..names import (PARTICLES, NameParts, fold_words, name_readings, name_score, name_similarity,  # noqa: F401
                     parse_name, same_person, same_person_names, split_name)
-from .postings import posting_ids
+from ..engine.postings import posting_ids
 
 
 def name_id(name: str) -> str:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from unidecode import unidecode
 from whoosh import query as wq
 
-from .errors import QueryError
-from .record import Record
+from ..errors import QueryError
+from ..record import Record
 
 FACETS = ("year", "journal", "subject", "language", "publisher")
 # The term field a filter on each facet matches (year is a numeric range).

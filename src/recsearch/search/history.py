@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .errors import QueryError, RecsearchError
+from ..errors import QueryError, RecsearchError
 
 HISTORY = "history.jsonl"
 LAST_HITS = "last_hits.json"

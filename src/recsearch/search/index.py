@@ -12,15 +12,15 @@ from pathlib import Path
 from whoosh import query as wq
 from whoosh.collectors import TimeLimit
 
-from .errors import IndexAccessError, QueryError, RecsearchError
+from ..errors import IndexAccessError, QueryError, RecsearchError
 from .facets import FACETS, KEY_FIELDS, count_facets, facet_key, facet_values, filter_query
-from .index import build_schema
-from .postings import DocNumQuery, matching_docs
-from .query import RECORDS, HistoryRef, _records_only, bound_expansions, parse_query
-from .ranking import RecordBM25F
-from .topk import top_hits
-from .record import Record
-from .store import open_index
+from ..engine.schema import build_schema
+from ..engine.postings import DocNumQuery, matching_docs
+from ..engine.parse import RECORDS, HistoryRef, _records_only, bound_expansions, parse_query
+from ..engine.scoring import RecordBM25F
+from ..engine.executor import top_hits
+from ..record import Record
+from ..engine.store import open_index
 
 MAX_LIMIT = 1000
 # A search stops collecting after this long and returns what it has, saying so.
@@ -146,7 +146,7 @@ class RecordIndex:
 
     @property
     def record_count(self) -> int:
-        from .ranking import record_count
+        from ..engine.scoring import record_count
 
         return record_count(self._open_searcher())
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 from whoosh import query as wq
 
-from .postings import DocSetQuery
-from .ranking import FieldsTerm
-from .record import Record
+from ..engine.postings import DocSetQuery
+from ..engine.scoring import FieldsTerm
+from ..record import Record
 
 # The field a snippet is taken from, first that matched.
 SNIPPET_ORDER = ("summary", "title", "affil", "subject", "author", "journal", "publisher")

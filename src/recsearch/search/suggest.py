@@ -18,11 +18,11 @@ from collections import Counter
 from rapidfuzz.distance import Levenshtein
 from whoosh import fields
 
-from .errors import QueryError
+from ..errors import QueryError
 from .facets import describe_filters
-from .index import DEFAULT_FIELDS, FIELD_ALIASES
-from .postings import matching_docs
-from .query_years import bare_years
+from ..engine.schema import DEFAULT_FIELDS, FIELD_ALIASES
+from ..engine.postings import matching_docs
+from ..engine.years import bare_years
 
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _FIELDED = re.compile(r'([A-Za-z_]\w*):("[^"]*"?|\S+)')
@@ -61,8 +61,8 @@ def _known(reader, schema, fieldnames, word: str) -> bool:
 def _surface(searcher, fieldname: str, term: str) -> str:
     """A word as records write it whose indexed (stemmed) form is `term`."""
     from .matches import field_text, match_spans
-    from .postings import posting_ids
-    from .record import Record
+    from ..engine.postings import posting_ids
+    from ..record import Record
     import json
 
     reader, analyzer = searcher.reader(), searcher.schema[fieldname].analyzer

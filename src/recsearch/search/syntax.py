@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from .errors import QueryError
+from ..errors import QueryError
 
 # A long search strategy fits easily (the longest Cranfield and CACM questions
 # are 266 and 504 characters, 29 and 59 words); past this, parsing alone

@@ -1,0 +1,1 @@
+"""Searching an index: the index facade, facets, explanations, suggestions, history and authors."""
