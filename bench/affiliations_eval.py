@@ -33,7 +33,7 @@ sys.path.insert(0, str(HERE))
 
 from common import append_results  # noqa: E402
 
-from recsearch.readers import read_records  # noqa: E402
+from recsearch.readers import read_file_records  # noqa: E402
 from recsearch.readers.seed import parse_seed_text  # noqa: E402
 from recsearch.record import Author, Record  # noqa: E402
 from recsearch.render import render_seed_record  # noqa: E402
@@ -48,7 +48,7 @@ def clean(text: str | None) -> str:
 
 def _read(path: Path, source: str) -> list[Record]:
     data = path.read_bytes()
-    return read_records(gzip.decompress(data) if path.suffix == ".gz" else data, source)
+    return read_file_records(gzip.decompress(data) if path.suffix == ".gz" else data, source).records
 
 
 def pubmed_records() -> list[Record]:
@@ -71,7 +71,7 @@ def doaj_records() -> list[Record]:
             body = interaction["response"]["body"].get("string") or ""
             if body.lstrip().startswith("{"):
                 try:
-                    records += read_records(body.encode("utf-8"), path.name)
+                    records += read_file_records(body.encode("utf-8"), path.name).records
                 except Exception as exc:  # a cassette answer that is no article (an error page)
                     print(f"{path.name}: {exc}", file=sys.stderr)
     return records

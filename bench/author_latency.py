@@ -23,7 +23,7 @@ sys.path.insert(0, str(HERE))
 
 from common import append_results, median, percentile, timed  # noqa: E402
 
-from recsearch.engine.schema import index_stats  # noqa: E402
+from recsearch.ingest.stats import index_stats  # noqa: E402
 from recsearch.search.index import RecordIndex  # noqa: E402
 
 
@@ -31,18 +31,18 @@ def author_queries(ix, count: int, seed: int = 3) -> list[str]:
     """Names of `count` random records' first authors, each with a typo or without accents."""
     rng = random.Random(seed)
     names = []
-    with ix._ix.searcher() as searcher:
-        # Documents are drawn by number, not loaded all: a million records' stored fields do not fit.
-        order = list(range(searcher.doc_count_all()))
-        rng.shuffle(order)
-        for docnum in order:
-            if len(names) >= count:
-                break
-            if searcher.reader().is_deleted(docnum):
-                continue
-            stored = searcher.stored_fields(docnum)
-            if "record" in stored:
-                names += [a["name"] for a in json.loads(stored["record"])["authors"][:1]]
+    searcher = ix.searcher()
+    # Documents are drawn by number, not loaded all: a million records' stored fields do not fit.
+    order = list(range(searcher.doc_count_all()))
+    rng.shuffle(order)
+    for docnum in order:
+        if len(names) >= count:
+            break
+        if searcher.reader().is_deleted(docnum):
+            continue
+        stored = searcher.stored_fields(docnum)
+        if "record" in stored:
+            names += [a["name"] for a in json.loads(stored["record"])["authors"][:1]]
     queries = []
     for name in names:
         words = unidecode(name).split()

@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE))
 
 from common import append_results, median, percentile, timed  # noqa: E402
 
-from recsearch.search.authors import PARTICLES, name_readings, parse_name, same_person_names  # noqa: E402
+from recsearch.names import PARTICLES, name_readings, parse_name, same_person_names  # noqa: E402
 from recsearch.readers.boundaries import fold_key  # noqa: E402
 from recsearch.ingest.build import update_index  # noqa: E402
 from recsearch.record import Author, Record  # noqa: E402

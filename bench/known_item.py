@@ -63,7 +63,7 @@ def read_records(raw: Path) -> list:
 
 def family_name(record) -> str | None:
     """The first author's family name as typed in a citation (`hernandez blanco`), or None."""
-    from recsearch.search.authors import parse_name
+    from recsearch.names import parse_name
 
     if not record.authors:
         return None
@@ -126,7 +126,7 @@ def evaluate(root: Path, records_by_id: dict) -> dict:
     ambiguous: set[tuple[str, str]] = set()
     options = SearchOptions(suggest=False)
     with RecordIndex(root) as ix:
-        searcher = ix._open_searcher()
+        searcher = ix.searcher()
         analyzer = searcher.schema["title"].analyzer
         indexed = [r for r in records_by_id.values() if ix.get(r.id) is not None]
         cited: dict[tuple, list] = {}

@@ -32,7 +32,7 @@ def queries(index: Path) -> dict[str, str]:
     from recsearch.search.index import RecordIndex
 
     with RecordIndex(index) as ix:
-        lexicon = [w.decode() for w in ix._open_searcher().reader().lexicon("title") if w.isalpha() and len(w) > 3]
+        lexicon = [w.decode() for w in ix.searcher().reader().lexicon("title") if w.isalpha() and len(w) > 3]
     rng = random.Random(5)
     or_list, words = "", iter(rng.sample(lexicon, min(len(lexicon), 3000)))
     while len(or_list) < 12886:

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID
-from recsearch.search.authors import (NameParts, cluster_names, name_readings, name_score, name_similarity, parse_name,
-                               same_person)
+from recsearch.names import NameParts, name_readings, name_score, name_similarity, parse_name, same_person
+from recsearch.search.authors import cluster_names
 from recsearch.ingest.build import update_index
 from recsearch.cli import app
 from recsearch.record import Author, Record

@@ -166,9 +166,9 @@ def test_fast_counting_agrees_with_whoosh(fuzz_index, pieces, glue, match_any):
     """The hit count from posting-list set operations is Whoosh's own count."""
     from recsearch.engine.postings import matching_docs
 
-    searcher = fuzz_index._open_searcher()
+    searcher = fuzz_index.searcher()
     try:
-        q = fuzz_index._prepare(glue.join(pieces), match_any, {}, searcher, [], None, set())
+        q = fuzz_index.prepare(glue.join(pieces), match_any, {}, searcher, [], None, set())
     except QueryError:
         return
     assert matching_docs(searcher, q) == set(searcher.docs_for_query(q))
@@ -184,9 +184,9 @@ def test_fuzzy_expansion_finds_every_word_within_the_distance(fuzz_index, data, 
     from whoosh import query as wq
     from whoosh.support.levenshtein import damerau_levenshtein
 
-    from recsearch.engine.parse import _words_within
+    from recsearch.engine.parse import words_within
 
-    reader = fuzz_index._open_searcher().reader()
+    reader = fuzz_index.searcher().reader()
     lexicon = [w for w in reader.field_terms(field) if w.isalpha()]
     word = data.draw(st.sampled_from(lexicon))
     # A typo or two in a word of the index: insert, delete or replace letters.
@@ -200,7 +200,7 @@ def test_fuzzy_expansion_finds_every_word_within_the_distance(fuzz_index, data, 
     q = wq.FuzzyTerm(field, word, maxdist=maxdist, prefixlength=min(prefix, len(word)))
     expected = [w for w in reader.field_terms(field)
                 if w.startswith(word[:q.prefixlength]) and damerau_levenshtein(w, word) <= maxdist]
-    assert sorted(_words_within(q, reader)) == sorted(expected)
+    assert sorted(words_within(reader, field, word, maxdist, q.prefixlength)) == sorted(expected)
 
 
 def test_a_transposition_is_one_typo(fuzz_index):
@@ -256,7 +256,7 @@ def test_expansions_reaching_too_many_postings_are_refused(fuzz_index, monkeypat
     the postings the expansions reach are capped over the whole query."""
     import recsearch.engine.parse as query
 
-    reader = fuzz_index._open_searcher().reader()
+    reader = fuzz_index.searcher().reader()
     in_summary = sum(reader.doc_frequency("summary", w) for w in reader.expand_prefix("summary", "c"))
     assert in_summary > 10
     monkeypatch.setattr(query, "MAX_EXPANSION_POSTINGS", in_summary)

@@ -23,8 +23,9 @@ from recsearch.readers import read_seed_record
 from recsearch.record import Author, Record
 from recsearch.render import render_seed_record
 from recsearch.search.index import RecordIndex
-from recsearch.ingest.manifest import FileState, Manifest, ManifestDraft
-from recsearch.engine.store import IndexLock, current_generation, open_index
+from recsearch.engine.manifest import FileState, Manifest, ManifestDraft
+from recsearch.engine.lock import IndexLock
+from recsearch.engine.store import current_generation, open_index
 
 
 def make_record(n: int, title: str | None = None) -> Record:
@@ -237,7 +238,7 @@ def test_second_writer_waits_then_names_the_lock(folder, tmp_path):
 def test_lock_of_a_killed_process_is_not_stale(folder, tmp_path):
     root = tmp_path / "index"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from recsearch.engine.store import IndexLock\n"
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from recsearch.engine.lock import IndexLock\n"
          "with IndexLock(Path(sys.argv[1])):\n    print('locked', flush=True); time.sleep(60)", str(root)],
         stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"

@@ -9,7 +9,7 @@ import pytest
 from conftest import REFERENCE, REFERENCE_ID
 from recsearch.errors import IndexAccessError, QueryError
 from recsearch.ingest.build import update_index
-from recsearch.engine.schema import index_stats
+from recsearch.ingest.stats import index_stats
 from recsearch.engine.store import current_generation
 from recsearch.readers import read_seed_record
 from recsearch.search.index import RecordIndex

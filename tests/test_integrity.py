@@ -116,7 +116,7 @@ def test_damaged_current_toc_or_checksums_is_repaired_by_the_next_run(built_inde
 def test_a_search_failing_on_a_damaged_index_says_so(built_index, monkeypatch):
     """Damage the cheap check cannot see, met mid-search: the message is the damage, not a crash."""
     zero_block(segment_of(built_index), keep_time=True)
-    from recsearch.search.index import index as search
+    from recsearch.search import index as search
 
     def broken(*args, **kwargs):
         raise EOFError("read past the end")  # what Whoosh raises on a cut posting list

@@ -17,11 +17,11 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import REFERENCE, REFERENCE_ID, check_top_hits_agree
-from recsearch.search.authors import parse_name
+from recsearch.names import parse_name
 from recsearch.ingest.build import update_index
 from recsearch.cli import app
 from recsearch.errors import QueryError, RecsearchError
-from recsearch.search.facets import facet_key
+from recsearch.engine.documents import facet_key
 from recsearch.search.matches import Snippet, render_snippet
 from recsearch.readers import read_seed_record
 from recsearch.record import Author, Record
@@ -363,13 +363,13 @@ def test_counts_and_history_sets_hold_across_segments(tmp_path):
     (seeds / "0-000.txt").unlink()  # a deleted document in the first segment
     update_index([seeds], root)
     with RecordIndex(root) as ix:
-        searcher = ix._open_searcher()
+        searcher = ix.searcher()
         assert len(searcher.leaf_searchers()) > 1
         for text in ["study", "lymphoma OR asthma", "patients NOT vaccine", "author:garcia study", '"in patients"',
                      "title:lymphoma OR affil:madrid", "cohort risk children", "study year:[2000 TO 2015]",
                      "risk year:{2005 TO 2020}", '"in patients" study', "*", "author:* study", "subject:*",
                      "lymphoma OR *", "issn:*", "*:*", "NOT lymphoma", "NOT (a* OR b*)", "study NOT author:garcia NOT risk"]:
-            q = ix._prepare(text, False, {}, searcher, [], None, set())
+            q = ix.prepare(text, False, {}, searcher, [], None, set())
             assert matching_docs(searcher, q) == set(searcher.docs_for_query(q)), text
             check_top_hits_agree(searcher, q, limit=None)  # Whoosh ranks exactly only unlimited
         # `*` is served from field lengths, not Whoosh's Every (every posting list of a field: 10 s at 100k);
@@ -377,7 +377,7 @@ def test_counts_and_history_sets_hold_across_segments(tmp_path):
         from recsearch.engine.executor import top_hits
 
         for text in ["*", "author:* study", "subject:*", "patients NOT vaccine", "NOT lymphoma", "NOT (a* OR b*)"]:
-            assert top_hits(searcher, ix._prepare(text, False, {}, searcher, [], None, set()), 10) is not None, text
+            assert top_hits(searcher, ix.prepare(text, False, {}, searcher, [], None, set()), 10) is not None, text
         lymphoma = set(all_ids(ix, "lymphoma"))
         from recsearch.search.history import History
 
@@ -438,7 +438,7 @@ def test_posting_lists_of_many_blocks_read_whole_are_whoosh_own(tmp_path):
     update_index([seeds], root)
     blocks_seen = 0
     with RecordIndex(root) as ix:
-        for sub, _ in ix._open_searcher().leaf_searchers():
+        for sub, _ in ix.searcher().leaf_searchers():
             reader = sub.reader()
             for text, info in list(reader.iter_field("summary")):
                 if info.doc_frequency() <= 128:

@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID, ROOT, check_top_hits_agree
-from recsearch.search.index import index as search_module
+from recsearch.search import index as search_module
 from recsearch.engine.analysis import text_analyzer
 from recsearch.ingest.build import update_index
 from recsearch.cli import app
 from recsearch.errors import QueryError
-from recsearch.search.matches import field_text
+from recsearch.engine.documents import field_text
 from recsearch.engine.parse import parse_query
 from recsearch.search.syntax import MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_WORD_CHARS, SyntaxProblem, check_syntax
 from recsearch.engine.scoring import FieldsTerm, bm25_idf, record_count
@@ -106,7 +106,7 @@ def test_a_year_and_words_find_their_intersection(ix, collection, word, year):
 
 
 def test_the_year_weighs_as_the_word_once_in_an_abstract_and_never_more(ix, collection):
-    searcher = ix._open_searcher()
+    searcher = ix.searcher()
     records = record_count(searcher)
     # A record of 2013 that holds no word `2013` scores the word's IDF (tf 1 in a field of
     # length 1, weighted as an abstract): what one `2013` in an abstract of average length gives.
@@ -123,8 +123,8 @@ def test_the_year_weighs_as_the_word_once_in_an_abstract_and_never_more(ix, coll
 
 def test_a_record_of_the_year_comes_before_one_that_mentions_it(ix, collection):
     # The reference (2025) mentions 2022 in its abstract; as a year, 2022 would weigh more.
-    searcher = ix._open_searcher()
-    q = ix._prepare("2022", False, {}, searcher, [], None, set())
+    searcher = ix.searcher()
+    q = ix.prepare("2022", False, {}, searcher, [], None, set())
     assert isinstance(q, FieldsTerm) and set(q.terms) == {"title", "summary", "author", "affil", "subject",
                                                          "journal", "year"}
     mention = ix.search("2022").hits[0]
@@ -137,8 +137,8 @@ def test_a_record_of_the_year_comes_before_one_that_mentions_it(ix, collection):
 @pytest.mark.parametrize("query", ["cancer 2020", "cancer OR 2020", "2013 OR cells", "title:cells 2019",
                                    "2020 2021", "nk 2025"])
 def test_year_queries_score_as_whoosh_does(ix, query):
-    searcher = ix._open_searcher()
-    q = ix._prepare(query, False, {}, searcher, [], None, set())
+    searcher = ix.searcher()
+    q = ix.prepare(query, False, {}, searcher, [], None, set())
     check_top_hits_agree(searcher, q, limit=None)
 
 
@@ -310,7 +310,7 @@ def test_or_around_a_stop_word_is_still_or(ix):
 
 
 def test_an_explicit_or_scores_each_word_as_bm25f(ix, collection):
-    q = parse_query("cells OR cancer", ix._ix.schema)
+    q = parse_query("cells OR cancer", ix.schema)
     assert all(isinstance(part, FieldsTerm) for part in q.subqueries)
     explicit = ix.search("cells OR cancer", limit=None).hits
     ranked = ix.search("cells cancer", match_any=True, limit=None).hits

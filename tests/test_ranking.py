@@ -102,7 +102,7 @@ def test_each_word_keeps_its_own_fields_when_words_share_a_stem(network_index):
     from recsearch.engine.scoring import FieldsTerm
 
     assert network_index.search("networks network operating", match_any=True).total
-    q = network_index._prepare("networks network operating", True, {}, network_index._open_searcher(), [], {}, set())
+    q = network_index.prepare("networks network operating", True, {}, network_index.searcher(), [], {}, set())
     terms = [t for t in q.leaves() if isinstance(t, FieldsTerm)]
     assert sorted(t.terms["author"] for t in terms) == ["network", "networks", "operating"]
     for t in terms:

@@ -71,7 +71,7 @@ def real_index(tmp_path_factory):
 def test_real_facets_match_a_brute_force_count(real_index, query):
     from collections import Counter
 
-    from recsearch.search.facets import facet_key
+    from recsearch.engine.documents import facet_key
     from recsearch.search.index import RecordIndex, SearchOptions
 
     root, records = real_index

@@ -22,7 +22,7 @@ from recsearch.ingest.check import check_index
 from recsearch.cli import app
 from recsearch.errors import IndexAccessError, QueryError
 from recsearch.search.history import History
-from recsearch.engine.schema import index_stats
+from recsearch.ingest.stats import index_stats
 from recsearch.search.index import RecordIndex
 from recsearch.ingest.sources import SourceError, display_path
 from test_incremental import index_ids, make_record, write

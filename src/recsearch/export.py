@@ -11,10 +11,10 @@ import io
 import json
 import re
 
-from unidecode import unidecode
 
-from .search.authors import split_name
+from .names import split_name
 from .record import Record
+from .text import transliterate
 
 EXPORT_FORMATS = ("ris", "bibtex", "csv", "jsonl")
 CSV_COLUMNS = ("id", "title", "authors", "affiliations", "year", "date", "journal", "publisher", "issn",
@@ -106,8 +106,8 @@ def bibtex_authors(record: Record) -> str:
 def bibtex_key(record: Record, taken: set[str]) -> str:
     """`perezmartinez2025natural`: first author's family name, year, first title word."""
     family = split_name(record.authors[0].name)[0] if record.authors else "anon"
-    words = [w for w in re.findall(r"[a-z0-9]+", unidecode(record.title).lower()) if w not in ("a", "an", "the")]
-    base = re.sub(r"[^a-z0-9]", "", unidecode(family).lower()) + str(record.year or "") + (words[0] if words else "")
+    words = [w for w in re.findall(r"[a-z0-9]+", transliterate(record.title).lower()) if w not in ("a", "an", "the")]
+    base = re.sub(r"[^a-z0-9]", "", transliterate(family).lower()) + str(record.year or "") + (words[0] if words else "")
     key, n = base or "record", 0
     while key in taken:
         n += 1

@@ -7,19 +7,25 @@ stored names are one person. `authors` uses them to look people up.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from unidecode import unidecode
+from .text import fold
 
 PARTICLES = frozenset("de da das do dos del della der den di du la le van von ten ter y e bin ibn al el".split())
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _INITIALS = re.compile(r"^[A-Z]{1,3}$")
 
 
+def name_id(name: str) -> str:
+    """A stable key for one exact name string (the index's `name_id` and `author_id` terms)."""
+    return hashlib.blake2b(name.encode("utf-8"), digest_size=8).hexdigest()
+
+
 def fold_words(text: str) -> list[str]:
-    return [w for w in _SPLIT.split(unidecode(text.casefold()).lower()) if w]
+    return [w for w in _SPLIT.split(fold(text).lower()) if w]
 
 
 @dataclass(frozen=True)

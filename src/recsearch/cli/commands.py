@@ -26,7 +26,7 @@ app = typer.Typer(
 )
 
 from . import common, terminal  # noqa: E402
-from .common import IndexDir, JsonFlag, _fail, _print_json, _reports_errors, _say  # noqa: E402
+from .common import IndexDir, JsonFlag, fail, print_json, reports_errors, say  # noqa: E402
 
 
 class Color(str, Enum):
@@ -78,7 +78,7 @@ VerboseFlag = Annotated[bool, typer.Option("--verbose", "-v", help="List reader 
 
 
 @app.command("index")
-@_reports_errors
+@reports_errors
 def index_command(
     paths: Annotated[
         Optional[list[Path]],
@@ -105,7 +105,7 @@ def index_command(
     MEDLINE text, or the CORD-19 metadata CSV, gzip-compressed or not.
     """
     if add and not paths:
-        _fail("--add needs the files or folders to add", 2)
+        fail("--add needs the files or folders to add", 2)
     report = _run_update(paths or None, index_dir, rebuild, json_out, verbose, format, exclude=exclude, add=add,
                          yes=yes)
     if watch:
@@ -115,7 +115,7 @@ def index_command(
 
 
 @app.command("add")
-@_reports_errors
+@reports_errors
 def add_command(
     paths: Annotated[list[Path], typer.Argument(help="Record files or folders to add.")],
     index_dir: IndexDir = Path("index"),
@@ -139,11 +139,11 @@ def _run_update(paths, index_dir, rebuild, json_out, verbose, format=None, *, ex
     from ..engine.store import current_generation, current_is_damaged, read_remembered
 
     if format is not None and format not in FORMATS:
-        _fail(f"unknown --format {format!r}: use one of {', '.join(FORMATS)}", 2)
+        fail(f"unknown --format {format!r}: use one of {', '.join(FORMATS)}", 2)
     if (not paths and current_generation(index_dir) is None and read_remembered(index_dir) is None
             and not current_is_damaged(index_dir)
             and not Path(DEFAULT_SOURCE).is_dir()):
-        _fail(f"no {DEFAULT_SOURCE}/ folder here: name the record files or folders to index", 2)
+        fail(f"no {DEFAULT_SOURCE}/ folder here: name the record files or folders to index", 2)
     from .progress import ProgressLine
 
     line = ProgressLine(sys.stderr) if sys.stderr.isatty() and not json_out and not common.quiet else None
@@ -175,21 +175,21 @@ def _print_report(report, index_dir, json_out: bool, verbose: bool) -> None:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
         return
     for repair in report.repairs:
-        _say(f"recsearch: repaired the index: {repair}")
+        say(f"recsearch: repaired the index: {repair}")
     if report.reason:
-        _say(f"recsearch: rebuilt the whole index: {report.reason}")
+        say(f"recsearch: rebuilt the whole index: {report.reason}")
     for failure in report.failed:
         where = f"{failure['file']}, record {failure['position']}" if failure.get("position") else failure["file"]
-        _say(f"recsearch: {where}: {failure['error']}")
+        say(f"recsearch: {where}: {failure['error']}")
     for conflict in report.conflicts:
         kept, skipped = conflict["files"]
-        _say(f"recsearch: {skipped}: record id {conflict['id']} is already in {kept}; not indexed")
+        say(f"recsearch: {skipped}: record id {conflict['id']} is already in {kept}; not indexed")
     if verbose:
         for item in report.warnings:
             for warning in item["warnings"]:
-                _say(f"recsearch: warning: {item['file']}: {warning}")
+                say(f"recsearch: warning: {item['file']}: {warning}")
         for item in report.skipped:
-            _say(f"recsearch: skipped {item['file']}: {item['reason']}")
+            say(f"recsearch: skipped {item['file']}: {item['reason']}")
     counts = [f"{report.added:,} added", f"{report.updated:,} updated", f"{report.removed:,} removed",
               f"{report.unchanged:,} unchanged"]
     if report.failed:
@@ -223,7 +223,7 @@ def _watch(sources, index_dir, interval: float, json_out: bool, verbose: bool, e
     from ..ingest.build import update_index
     from ..ingest.sources import escape_name, scan_sources
 
-    _say(f"recsearch: watching {', '.join(escape_name(s) for s in sources)} (Ctrl-C to stop)")
+    say(f"recsearch: watching {', '.join(escape_name(s) for s in sources)} (Ctrl-C to stop)")
     # Files may have arrived since the run's own scan: the first settled scan is applied
     # too, and said only if it changed something.
     applied, seen = None, scan_sources(sources, exclude, index_dir).files
@@ -238,24 +238,24 @@ def _watch(sources, index_dir, interval: float, json_out: bool, verbose: bool, e
                         _print_report(report, index_dir, json_out, verbose)
                     applied = now
                 except RecsearchError as exc:  # e.g. another run holds the lock: try again later
-                    _say(f"recsearch: {exc}")
+                    say(f"recsearch: {exc}")
             seen = now
     except KeyboardInterrupt:
-        _say("recsearch: stopped watching")
+        say("recsearch: stopped watching")
 
 
 @app.command("stats")
-@_reports_errors
+@reports_errors
 def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = False) -> None:
     """Records, authors, years, size and last build of the index."""
     from dataclasses import asdict
 
-    from ..engine.schema import index_stats
+    from ..ingest.stats import index_stats
     from ..ingest.sources import escape_name
 
     stats = index_stats(index_dir)
     if json_out:
-        _print_json(asdict(stats))
+        print_json(asdict(stats))
         return
     last = stats.last_run
     years = f"{stats.years[0]}–{stats.years[1]}" if stats.years else "none"
@@ -287,7 +287,7 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
 
 
 @app.command("check")
-@_reports_errors
+@reports_errors
 def check_command(
     index_dir: IndexDir = Path("index"),
     sources: Annotated[bool, typer.Option("--sources/--no-sources", help="Also compare with the source files.")] = True,
@@ -301,7 +301,7 @@ def check_command(
 
     report = check_index(index_dir, sources=sources)
     if json_out:
-        _print_json(report.to_dict())
+        print_json(report.to_dict())
     elif report.ok:
         typer.echo(f"Index OK: {report.records} record{'s' * (report.records != 1)} in {report.segments} segment"
                    f"{'s' * (report.segments != 1)}, {report.files} source file{'s' * (report.files != 1)} as indexed")
@@ -316,7 +316,7 @@ def check_command(
         for what, count in shown.items():
             if count > SHOWN:
                 typer.echo(f"{what}: … and {count - SHOWN:,} more like it (--json lists them all)")
-        _say(f"recsearch: {_plural(len(report.problems), 'problem')} found; {repair_command(report)}")
+        say(f"recsearch: {_plural(len(report.problems), 'problem')} found; {repair_command(report)}")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -336,11 +336,11 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        _say("recsearch: interrupted")
+        say("recsearch: interrupted")
         sys.exit(130)
     except Exception as exc:
         if os.environ.get("RECSEARCH_DEBUG"):
             raise
-        _say(f"recsearch: internal error: {exc!r} (set RECSEARCH_DEBUG=1 for the traceback, and please report it)")
+        say(f"recsearch: internal error: {exc!r} (set RECSEARCH_DEBUG=1 for the traceback, and please report it)")
         sys.exit(1)
 

@@ -40,7 +40,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable J
 def inform(message: str) -> None:
     """A message on stderr that `-q` leaves out."""
     if not quiet:
-        _say(message)
+        say(message)
 
 
 def command_hint(command: str, index_dir: Path) -> str:
@@ -50,7 +50,7 @@ def command_hint(command: str, index_dir: Path) -> str:
     return f"{command} --index {shlex.quote(str(Path(index_dir).absolute()))}"
 
 
-def _say(message: str) -> None:
+def say(message: str) -> None:
     """A message on stderr, each long line wrapped to the terminal (whole in a pipe)."""
     from .terminal import terminal_width, wrap
 
@@ -64,16 +64,16 @@ def _say(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def _print_json(data) -> None:
+def print_json(data) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def _fail(message: str, code: int = 1):
-    _say(f"recsearch: {message}")
+def fail(message: str, code: int = 1):
+    say(f"recsearch: {message}")
     raise typer.Exit(code)
 
 
-def _reports_errors(command):
+def reports_errors(command):
     """Turn our errors into a one-line message and their exit code; Ctrl-C into exit 130;
     anything else raised while the index is damaged into the damage and its fix."""
 
@@ -82,16 +82,16 @@ def _reports_errors(command):
         try:
             return command(*args, **kwargs)
         except RecsearchError as exc:
-            _fail(str(exc), exc.exit_code)
+            fail(str(exc), exc.exit_code)
         except KeyboardInterrupt:
-            _fail("interrupted", 130)
+            fail("interrupted", 130)
         except Exception as exc:
             from ..engine import store
 
             root = kwargs.get("index_dir")
             damage = store.damage_of(root) if root is not None else None
             if damage:
-                _fail(str(store.needs_update(root, damage)))
+                fail(str(store.needs_update(root, damage)))
             if isinstance(exc, EOFError):  # click would print only `Aborted!`
                 raise RuntimeError(f"EOFError: {exc}") from exc
             raise

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import IndexDir, JsonFlag, _fail, _print_json, _reports_errors, _say, command_hint, inform
+from .common import IndexDir, JsonFlag, fail, print_json, reports_errors, say, command_hint, inform
 from . import views
 from .terminal import terminal_width, use_color
 
@@ -30,7 +30,7 @@ def _write(text: str, output: Path | None, what: str) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        _fail(f"cannot write {output}: {exc.strerror or exc}")
+        fail(f"cannot write {output}: {exc.strerror or exc}")
     inform(f"recsearch: wrote {what} to {output.absolute()}")
 
 
@@ -38,7 +38,7 @@ def _json_out(data, output: Path | None) -> None:
     import json
 
     if output is None:
-        _print_json(data)
+        print_json(data)
     else:
         _write(json.dumps(data, ensure_ascii=False, indent=2) + "\n", output, "JSON")
 
@@ -49,12 +49,12 @@ def _export(records, format: str, output: Path | None, json_out: bool) -> bool:
 
     if format in ("text", "table"):
         if output is not None and not json_out:
-            _fail("--output writes an export: give --format ris, bibtex, csv or jsonl (or --json)", 2)
+            fail("--output writes an export: give --format ris, bibtex, csv or jsonl (or --json)", 2)
         return False
     if format not in EXPORT_FORMATS:
-        _fail(f"unknown --format {format!r}: use text, {', '.join(EXPORT_FORMATS)}", 2)
+        fail(f"unknown --format {format!r}: use text, {', '.join(EXPORT_FORMATS)}", 2)
     if json_out:
-        _fail(f"--json and --format {format} both set the output: give one", 2)
+        fail(f"--json and --format {format} both set the output: give one", 2)
     n = len(records)
     _write(export_records(records, format), output, f"{n} record{'s' * (n != 1)} as {format}")
     return True
@@ -83,7 +83,7 @@ def _split_list(values: list[str] | None) -> list[str]:
 
 
 @commands.command("search")
-@_reports_errors
+@reports_errors
 def search_command(
     query: Annotated[list[str], typer.Argument(metavar="QUERY...", help="Query in Whoosh syntax, e.g. 'author:\"perez martinez\" year:>=2019', or #N to reuse history line N.")],
     index_dir: IndexDir = Path("index"),
@@ -139,7 +139,7 @@ def search_command(
         inform(f"recsearch: note: {note}")
     if _export(result.records, format, output, json_out):
         if result.facets:
-            _say(views.facet_text(result.facets, terminal_width(sys.stderr)))
+            say(views.facet_text(result.facets, terminal_width(sys.stderr)))
         return
     if json_out:
         data = result.to_dict()
@@ -149,7 +149,7 @@ def search_command(
         return
     label = f"#{entry.number}: " if entry else ""
     if not result.hits:
-        _say(f"{label}No records match {text!r}" + (" with these filters." if filters else "."))
+        say(f"{label}No records match {text!r}" + (" with these filters." if filters else "."))
     else:
         width = terminal_width()
         typer.echo(views.hit_blocks(result.hits, width, snippets, explain, use_color()) if snippets or explain
@@ -158,10 +158,10 @@ def search_command(
     if result.facets:
         typer.echo(("\n" if result.hits else "") + views.facet_text(result.facets, terminal_width()))
     if result.suggestions:
-        _say("Did you mean:" if result.suggestions[0]["kind"] == "correction" else "Try:")
+        say("Did you mean:" if result.suggestions[0]["kind"] == "correction" else "Try:")
         width = max(len(s["command"]) for s in result.suggestions)
         for s in result.suggestions:
-            _say(f"  {s['command']:<{width}}  ({s['hits']} hit{'s' * (s['hits'] != 1)})")
+            say(f"  {s['command']:<{width}}  ({s['hits']} hit{'s' * (s['hits'] != 1)})")
     if result.hits:
         shown = len(result.hits)
         more = " (more: --limit, --all)" if result.total > shown else ""
@@ -170,7 +170,7 @@ def search_command(
 
 
 @commands.command("similar")
-@_reports_errors
+@reports_errors
 def similar_command(
     record_id: Annotated[str, typer.Argument(metavar="ID|N", help="The record to find others like: its id, or N for hit N of the last search.")],
     index_dir: IndexDir = Path("index"),
@@ -197,11 +197,11 @@ def similar_command(
         typer.echo(views.hit_table(result.hits, terminal_width(), ids))
         _remember_hits(index_dir, f"similar {record_id}", result.hits)
     else:
-        _say(f"No records are like {record_id}.")
+        say(f"No records are like {record_id}.")
 
 
 @commands.command("history")
-@_reports_errors
+@reports_errors
 def history_command(
     index_dir: IndexDir = Path("index"),
     export: Annotated[Optional[Path], typer.Option(
@@ -216,7 +216,7 @@ def history_command(
     --history`. --export writes the strategy as run (queries, filters, hit
     counts, dates), as PRISMA-S asks of a systematic review."""
     from ..search.history import History
-    from ..engine.schema import index_stats
+    from ..ingest.stats import index_stats
 
     history = History(index_dir)
     if clear:
@@ -233,10 +233,10 @@ def history_command(
         return
     entries = history.entries()
     if json_out:
-        _print_json({"history": [e.to_dict() for e in entries]})
+        print_json({"history": [e.to_dict() for e in entries]})
         return
     if not entries:
-        _say("No searches yet: a search shown on a terminal is added here (any search with --history).")
+        say("No searches yet: a search shown on a terminal is added here (any search with --history).")
         return
     typer.echo(views.history_table(entries, terminal_width()))
 
@@ -246,16 +246,16 @@ def _clear_history(history, index_dir: Path, yes: bool) -> None:
     searches = f"{n} search{'es' * (n != 1)}"
     if n and not yes:
         if not sys.stdin.isatty():
-            _fail(f"history --clear would forget {searches}; nothing is asked in a pipe: to confirm, run "
+            fail(f"history --clear would forget {searches}; nothing is asked in a pipe: to confirm, run "
                   f"{command_hint('recsearch history --clear --yes', index_dir)}")
         if not typer.confirm(f"Forget {searches} of {history.path}?", default=False, err=True):
-            _fail("the history is kept")
+            fail("the history is kept")
     history.clear()
     inform(f"recsearch: forgot {searches}")
 
 
 @commands.command("author")
-@_reports_errors
+@reports_errors
 def author_command(
     name: Annotated[list[str], typer.Argument(metavar="NAME...", help="A name as you remember it: any order, initials, typos, no accents.")],
     index_dir: IndexDir = Path("index"),
@@ -272,16 +272,16 @@ def author_command(
         # JSON lists every affiliation, so it reads every record.
         matches = ix.authors(text, limit=limit, max_records=None if json_out else 50)
     if json_out:
-        _print_json({"query": text, "matches": [m.to_dict() for m in matches]})
+        print_json({"query": text, "matches": [m.to_dict() for m in matches]})
         return
     if not matches:
-        _say(f"No author names fit {text!r}.")
+        say(f"No author names fit {text!r}.")
         return
     typer.echo(views.people_text(matches, terminal_width(), records, explain))
 
 
 @commands.command("show")
-@_reports_errors
+@reports_errors
 def show_command(
     record_id: Annotated[str, typer.Argument(metavar="ID|N", help="Record id (`search --ids` shows them), or N for hit N of the last search.")],
     index_dir: IndexDir = Path("index"),
@@ -297,7 +297,7 @@ def show_command(
     with RecordIndex(index_dir) as ix:
         record = ix.get(_record_id(ix, record_id, index_dir))
     if record is None:
-        _fail(f"no record with id {record_id!r} in {Path(index_dir).absolute()}")
+        fail(f"no record with id {record_id!r} in {Path(index_dir).absolute()}")
     if _export([record], format, output, json_out):
         return
     if json_out:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from unidecode import unidecode
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+
+from ..text import fold
 
 # Separates the values of a multi-valued field (authors, affiliations,
 # subjects) in the text handed to Whoosh; the tokenizer keeps it as a token so
@@ -34,8 +35,7 @@ def fold_token(text: str) -> tuple[str, ...]:
     transliteration adds (`Ульяновск` → `Ul'ianovsk`) are dropped. A query
     term with wildcards is folded but never split.
     """
-    # Case-fold first: unidecode treats cases of one letter differently (Ξ→Ks, ξ→x).
-    folded = unidecode(text.casefold())
+    folded = fold(text)
     if not _WORD_ONLY.fullmatch(text):
         return (folded,)
     return tuple(_ALNUM_RUN.findall(folded.replace("'", "")))

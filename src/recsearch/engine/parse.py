@@ -13,9 +13,8 @@ from whoosh.collectors import TimeLimit
 from whoosh.qparser import syntax
 
 from ..errors import QueryError
-from .schema import DEFAULT_FIELDS, FIELD_ALIASES, FIELD_BOOSTS
+from .schema import DEFAULT_FIELDS, FIELD_ALIASES, FIELD_BOOSTS, RECORDS, known_fields, searchable_fields
 from .postings import DocSetQuery
-from ..search.syntax import check_syntax
 from .years import YearSpanPlugin, check_year, with_years
 from .scoring import combine_fields
 
@@ -28,21 +27,9 @@ MAX_EXPANSIONS = 1000
 # second. Fewer than 1,000 words can still be in most records of a big index
 # (`co*` reaches 9.4 million postings at a million records).
 MAX_EXPANSION_POSTINGS = 1_000_000
-RECORDS = wq.Term("kind", "record")
 ANY_GROUP = qparser.OrGroup
 _FIELD_REF = re.compile(r"(?<![\w.])([A-Za-z_]\w*):(?!//)")
 _QUOTED = re.compile(r'"[^"]*"?')
-
-
-def searchable_fields(schema) -> list[str]:
-    hidden = {"record", "source", "kind", "author_id", "name_id", "name", "name_words", "name_keys",
-              "journal_key", "publisher_key", "language_key", "subject_key", "facets", "sort_title", "sort_author"}
-    return [name for name in schema.names() if name not in hidden]
-
-
-def known_fields(schema) -> set[str]:
-    """The field names a query may use, aliases included."""
-    return set(searchable_fields(schema)) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
 
 
 def _check_fields(text: str, schema) -> None:
@@ -209,10 +196,10 @@ def make_parser(schema, match_any: bool = False) -> qparser.QueryParser:
 
 
 def parse_query(text: str, schema, match_any: bool = False) -> wq.Query:
-    """Parse a user query or raise QueryError with a one-line reason."""
+    """Parse a user query (its syntax already checked by `search.syntax`) or raise QueryError
+    with a one-line reason."""
     if not text.strip():
         raise QueryError("empty query: give some words to search for")
-    check_syntax(text, known_fields(schema))
     _check_fields(text, schema)
     try:
         # Words become BM25F FieldsTerms before normalizing, which would flatten them together.
@@ -327,7 +314,7 @@ def words_within(reader, fieldname: str, text: str, maxdist: int, prefix: int = 
 _SCORED_EXPANSIONS = 20  # up to this many, each expansion is scored like a typed word
 
 
-def _records_only(q: wq.Query) -> wq.Query:
+def records_only(q: wq.Query) -> wq.Query:
     """`q`, restricted to record documents where it could match a name document.
 
     Name documents hold none of the searchable fields, so only a query that

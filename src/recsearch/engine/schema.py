@@ -1,18 +1,11 @@
-"""The Whoosh schema, the document for a record, and index statistics."""
+"""The Whoosh schema: the fields, which of them a query searches, their boosts and aliases."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from pathlib import Path
-
 from whoosh import columns, fields
+from whoosh import query as wq
 
-from . import store
-from .analysis import join_values, name_analyzer, name_key_analyzer, text_analyzer
-from ..search.authors import name_id
-from ..search.facets import facet_column, facet_key, sort_author, sort_title
-from ..record import Record
+from .analysis import name_analyzer, name_key_analyzer, text_analyzer
 
 # Query field names users type, with the words they may type instead.
 FIELD_ALIASES = {
@@ -31,6 +24,15 @@ DEFAULT_FIELDS = ["title", "summary", "author", "affil", "subject", "journal"]
 # above those written there): 0.25, chosen on half of the MEDLINE headings and
 # confirmed on the other half (bench/RESULTS.md).
 FIELD_BOOSTS = {"title": 2.0, "summary": 1.0, "author": 0.5, "affil": 0.25, "subject": 1.5, "journal": 1.0}
+FACETS = ("year", "journal", "subject", "language", "publisher")
+# The term field a filter on each facet matches (year is a numeric range).
+KEY_FIELDS = {"journal": "journal_key", "subject": "subject_key", "language": "language_key",
+              "publisher": "publisher_key"}
+RECORDS = wq.Term("kind", "record")  # matches every record document, not the name documents
+# Fields no query names: the stored record, bookkeeping, filter keys, columns, name documents.
+HIDDEN_FIELDS = frozenset({"record", "source", "kind", "author_id", "name_id", "name", "name_words", "name_keys",
+                           "journal_key", "publisher_key", "language_key", "subject_key", "facets", "sort_title",
+                           "sort_author"})
 
 
 def build_schema() -> fields.Schema:
@@ -71,110 +73,16 @@ def build_schema() -> fields.Schema:
     )
 
 
-def name_document(name: str) -> dict:
-    """The document of one distinct author name."""
-    return {"kind": "name", "name_id": name_id(name), "name": name, "name_words": name, "name_keys": name}
+def searchable_fields(schema) -> list[str]:
+    """The fields a query may name, in the schema's order."""
+    return [name for name in schema.names() if name not in HIDDEN_FIELDS]
 
 
-def record_document(record: Record) -> dict:
-    """The Whoosh document for a record: searchable fields plus the stored record."""
-    doc = {
-        "id": record.id,
-        "title": record.title,
-        "summary": record.summary or "",
-        "author": join_values(record.author_names),
-        "affil": join_values(record.affiliations),
-        "subject": join_values(record.subjects),
-        "journal": record.journal or "",
-        "publisher": record.publisher or "",
-        # `issn:25890042` finds `2589-0042` too.
-        "issn": " ".join(i for issn in record.issns for i in {issn, issn.replace("-", "")}),
-        "doi": record.doi or "",
-        "date": record.date or "",
-        "language": record.language or "",
-        "url": record.url or "",
-        "kind": "record",
-        "author_id": " ".join(name_id(n) for n in record.author_names),
-        "source": record.source or "",
-        "journal_key": facet_key(record.journal or ""),
-        "publisher_key": facet_key(record.publisher or ""),
-        "language_key": facet_key(record.language or ""),
-        "subject_key": ",".join(facet_key(s) for s in record.subjects),
-        "facets": facet_column(record),
-        "sort_title": sort_title(record.title),
-        "sort_author": sort_author(record),
-        "record": json.dumps(record.to_dict(), ensure_ascii=False, separators=(",", ":")),
-    }
-    if record.year is not None:
-        doc["year"] = record.year
-    return {k: v for k, v in doc.items() if v != ""}
+def known_fields(schema) -> set[str]:
+    """The field names a query may use, aliases included."""
+    return set(searchable_fields(schema)) | {a for aliases in FIELD_ALIASES.values() for a in aliases}
 
 
-@dataclass
-class IndexStats:
-    location: str
-    records: int
-    distinct_authors: int
-    years: tuple[int, int] | None
-    size_bytes: int
-    built_at: str | None
-    sources: list[str]
-    last_run: dict = field(default_factory=dict)
-    format: str = "auto"  # the reader the index is kept with: auto-detection or a forced one
-    exclude: list[str] = field(default_factory=list)
-    disk_bytes: int = 0  # everything in the index directory: older generations still open included
-    generations: int = 1
-
-
-def index_stats(root: str | Path) -> IndexStats:
-    root = Path(root)
-    ix = store.open_index(root)
-    schema = ix.schema
-    with ix.reader() as reader:
-        live = reader.doc_count()  # skips deleted documents, unlike term counts
-        years = [schema["year"].from_bytes(b) for b in schema["year"].sortable_terms(reader, "year")]
-        generation = ix.latest_generation()
-    gen = store.current_generation(root)
-    manifest = store.load_manifest(gen, generation) if gen else None
-    remembered = store.read_remembered(root) or {}
-    if manifest is not None:
-        with manifest:
-            records, built_at, sources = manifest.record_count, manifest.built_at, manifest.sources
-            format, exclude = manifest.format, manifest.exclude
-    else:  # the records are the `kind:record` documents (live ones), not the author names
-        from whoosh.query import Term
-
-        with ix.searcher() as searcher:
-            records, built_at = sum(1 for _ in searcher.docs_for_query(Term("kind", "record"))), None
-        sources, exclude = remembered.get("sources", []), remembered.get("exclude", [])
-        format = remembered.get("format", "auto")
-    authors = live - records  # the rest are one document per distinct author name
-    size = _folder_size(gen) if gen else 0
-    return IndexStats(
-        location=str(root.resolve()),
-        records=records,
-        distinct_authors=authors,
-        years=(min(years), max(years)) if years else None,
-        size_bytes=size,
-        built_at=built_at,
-        sources=sources,
-        last_run=store.read_last_run(root),
-        format=format,
-        exclude=exclude,
-        disk_bytes=_folder_size(root),
-        generations=sum(1 for g in root.glob("gen-*") if g.is_dir()),
-    )
-
-
-def _folder_size(folder: Path) -> int:
-    """Bytes of every file under `folder` (not following links)."""
-    import os
-
-    total = 0
-    for base, _dirs, names in os.walk(folder):
-        for name in names:
-            try:
-                total += os.lstat(os.path.join(base, name)).st_size
-            except OSError:
-                pass
-    return total
+def is_text_field(schema, fieldname: str) -> bool:
+    """Whether `fieldname` holds analysed words (not ids, numbers or columns)."""
+    return fieldname in schema and isinstance(schema[fieldname], fields.TEXT)

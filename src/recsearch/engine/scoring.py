@@ -77,9 +77,6 @@ class FieldsTerm(wq.Query):
 
     __str__ = __unicode__
 
-    def terms_of(self):
-        return list(self.terms.items())
-
     def field(self):
         return None  # several
 

@@ -19,12 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..engine import checksums, store, writers
-from ..search.authors import name_id
+from ..engine import store, writers
+from ..engine.lock import IndexLock
 from ..errors import RecsearchError
-from ..engine.schema import build_schema, name_document, record_document
-from .manifest import FORMAT_VERSION, Manifest, ManifestDraft
+from ..engine.documents import record_document
+from ..engine.manifest import Manifest, ManifestDraft
+from ..engine.schema import build_schema
 from ..readers import FORMATS
+from .author_names import AuthorNames
+from .live import open_live, remembered_sources
 from .sources import (DEFAULT_SOURCE, SourceError, SourceWalk, display_path, file_sha256, named_source_problems,
                       read_source)
 
@@ -104,7 +107,7 @@ def _faults_said_clearly(update):
 
 def _clean_after_failure(root: Path, lock_timeout: float) -> None:
     try:
-        with store.IndexLock(root, lock_timeout):
+        with IndexLock(root, lock_timeout):
             store.drop_abandoned_generations(root)
             store.remove_partial_files(root)
     except Exception:  # cleaning is best effort: the next run cleans again
@@ -143,7 +146,7 @@ def update_index(
         if problems:
             raise SourceError(f"{'; '.join(problems)}: nothing was changed")
     report = BuildReport(rebuilt=rebuild)
-    with store.IndexLock(root, lock_timeout):
+    with IndexLock(root, lock_timeout):
         repaired = store.recover_current(root)
         if repaired:
             report.repairs.append(repaired)
@@ -153,9 +156,9 @@ def update_index(
         gen = store.current_generation(root)
         report.first_build = gen is None
         if gen is not None and not rebuild:
-            ix, old, report.reason = _open_live(gen)
+            ix, old, report.reason = open_live(gen)
         try:
-            remembered = _remembered(root, gen, old)
+            remembered = remembered_sources(root, gen, old)
             named = [os.path.abspath(s) for s in sources] if sources is not None else None
             if named is None:
                 report.sources = remembered["sources"] if remembered else [os.path.abspath(DEFAULT_SOURCE)]
@@ -223,23 +226,6 @@ def _confirm_rebuild(gen: Path, sources: list[str], confirm: Confirm) -> None:
                              "longer under them): nothing was changed")
 
 
-def _remembered(root: Path, gen: Path | None, old: Manifest | None) -> dict | None:
-    """The sources, excludes and format the index was built from: its manifest's, else those
-    of sources.json (which outlives a damaged or missing manifest), else None."""
-    if old is not None and old.sources:
-        return {"sources": old.sources, "exclude": old.exclude, "format": old.format}
-    if gen is not None:  # a manifest of another version, or opened for a rebuild
-        manifest = _newest_manifest(gen)  # the index itself may be damaged
-        if manifest is not None:
-            with manifest:
-                try:
-                    if manifest.sources:
-                        return {"sources": manifest.sources, "exclude": manifest.exclude, "format": manifest.format}
-                except (sqlite3.Error, ValueError):
-                    pass
-    return store.read_remembered(root)
-
-
 def _joined(sources: list[str], added: list[str]) -> list[str]:
     """The remembered sources plus the added ones not already inside one of them."""
     joined = list(sources)
@@ -247,82 +233,6 @@ def _joined(sources: list[str], added: list[str]) -> list[str]:
         if not any(path == s or path.startswith(s.rstrip(os.sep) + os.sep) for s in joined if os.path.isdir(s)):
             joined.append(path)
     return joined
-
-
-def _open_live(gen: Path):
-    """The live index and its manifest (open), or (None, None, why it must be rebuilt)."""
-    try:
-        ix = store.open_whoosh(gen, writable=True)
-        checksums.verify_index(ix, gen, full=True)
-        manifest = store.load_manifest(gen, ix.latest_generation())
-    except checksums.IndexDamage as exc:
-        return None, None, f"the index is damaged: {exc}"
-    except Exception as exc:  # a damaged index is rebuilt, not fatal
-        return None, None, f"the index could not be opened ({exc})"
-    if manifest is None and store.has_old_manifest(gen):
-        return None, None, "the index was built by an older version of recsearch"
-    if manifest is None:
-        return None, None, "the index has no record of its source files"
-    if manifest.version != FORMAT_VERSION:
-        manifest.close()
-        return None, None, "the index was built by another version of recsearch"
-    return ix, manifest, None
-
-
-def _newest_manifest(gen: Path) -> Manifest | None:
-    """The newest readable manifest of a generation (open), for its sources and format."""
-    def number(path: Path) -> int:
-        digits = path.stem[len(store.MANIFEST_PREFIX):]
-        return int(digits) if digits.isdigit() else -1
-
-    for path in sorted(gen.glob(f"{store.MANIFEST_PREFIX}*.sqlite"), key=number, reverse=True):
-        try:
-            return Manifest.open(path)
-        except (sqlite3.Error, ValueError):
-            continue
-    return None
-
-
-class _AuthorNames:
-    """Keeps one `kind:name` document per distinct author name in the index.
-
-    A name's document is written when the name is first met; the names met
-    are remembered by their 64-bit keys in the draft manifest's scratch
-    table, on disk: a million records hold over a million distinct names.
-    """
-
-    def __init__(self, searcher, draft: ManifestDraft):
-        self.before = searcher  # the index as it was before this run (None: empty)
-        self.draft = draft
-        self.dropped: set[str] = set()  # names of the records replaced or removed
-        self.gone_ids: set[str] = set()
-
-    def record_written(self, record, writer) -> None:
-        for name in record.author_names:
-            key = name_id(name)
-            if not self.draft.first_time(int(key, 16)):
-                continue
-            if self.before is None or self.before.document_number(name_id=key) is None:
-                writer.add_document(**name_document(name))
-
-    def record_replaced(self, record_id: str) -> None:
-        """The record with this id, as the index held it, goes away."""
-        self.gone_ids.add(record_id)
-        stored = self.before.document(id=record_id) if self.before else None
-        if stored:
-            self.dropped.update(a["name"] for a in json.loads(stored["record"])["authors"])
-
-    def remove_unheld(self, writer) -> None:
-        """Delete the documents of names no record holds any more."""
-        from whoosh import query as wq
-
-        for name in self.dropped:
-            key = name_id(name)
-            if self.draft.seen(int(key, 16)):  # written this run
-                continue
-            holders = self.before.search(wq.Term("author_id", key), limit=None)
-            if not {hit["id"] for hit in holders} - self.gone_ids:
-                writer.delete_by_term("name_id", key)
 
 
 def _plan(draft: ManifestDraft, report: BuildReport, same_reader: bool, add: bool, confirm: Confirm | None) -> bool:
@@ -388,7 +298,7 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
         total = draft.reread_count
         stage("reading")
         before = ix.searcher() if old is not None and old.file_count else None
-        names = _AuthorNames(before, draft)
+        names = AuthorNames(before, draft)
         for done, (path, size, mtime_ns) in enumerate(draft.to_read(), 1):
             shown = display_path(path)
             source = read_source(path, shown, format)

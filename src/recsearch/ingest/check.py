@@ -7,14 +7,14 @@ indexed) and the manifest with the source files as they are now.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..engine import checksums, store
+from ..engine.documents import record_data
 from ..errors import IndexAccessError
-from .manifest import FORMAT_VERSION, Manifest
+from ..engine.manifest import FORMAT_VERSION, Manifest
 from .sources import SourceWalk, display_path, escape_name, file_sha256
 
 REBUILD = "recsearch index --rebuild"
@@ -167,7 +167,7 @@ def _read_everything(ix, report: CheckReport) -> set[str]:
                     continue
                 stored = leaf.stored_fields(docnum)
                 if "record" in stored:
-                    ids.add(json.loads(stored["record"])["id"])
+                    ids.add(record_data(stored)["id"])
     report.records = len(ids)
     return ids
 

@@ -14,7 +14,7 @@ from .errors import RecordError, decode_record_bytes
 from .seed import parse_seed_text, read_seed_bytes, read_seed_record
 
 __all__ = ["FORMATS", "FileRecords", "NotARecordFile", "RecordError", "parse_seed_text", "read_file_records",
-           "read_records", "read_seed_record", "sniff_format"]
+           "read_seed_record", "sniff_format"]
 
 FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex", "endnote-xml", "marc", "marcxml", "crossref",
            "datacite", "jats", "oai", "jalc", "mods", "wos", "zotero-csv")
@@ -227,11 +227,6 @@ _READERS = {"seed": _read_seed, "doaj-json": _read_doaj_json, "doaj-xml": _read_
             "datacite": _read_json_format("datacite"), "jats": _read_jats,
             "oai": _read_oai, "jalc": _read_jalc, "mods": _read_mods, "wos": _read_json_format("wos"),
             "zotero-csv": _read_zotero_csv}
-
-
-def read_records(data: bytes, source: str, format: str = "auto") -> list[Record]:
-    """Only the records of a file (see `read_file_records`)."""
-    return read_file_records(data, source, format).records
 
 
 def sniff_format(data: bytes) -> str | None:

@@ -14,7 +14,7 @@ import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
 
-from unidecode import unidecode
+from ..text import transliterate
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +50,7 @@ def _address_endings() -> tuple[frozenset[str], tuple[int, ...]]:
         "Kosovo", "Hong Kong", "Macau", "Macao", "Palestine", "Brunei",
         "Corresponding author", "Corresponding Author", "corresponding author",
     }
-    names |= {unidecode(n) for n in names}
+    names |= {transliterate(n) for n in names}
     by_end: dict[str, set[int]] = {}
     for name in names:
         by_end.setdefault(name[-2:], set()).add(len(name))
@@ -242,45 +242,6 @@ def _balanced(piece: str) -> bool:
     return depth == 0
 
 
-def split_affiliations(text: str, count: int) -> list[str] | None:
-    """Cut concatenated affiliations into exactly `count` pieces, or None.
-
-    A cut set is used only when it yields exactly `count` pieces with
-    balanced brackets; anything less certain returns None (keep it whole).
-    """
-    found = split_affiliations_weighed(text, count)
-    return found[0] if found else None
-
-
-def _confirmed(text: str, strong: frozenset[int], width: int = 20) -> set[int]:
-    """Where an address opens that also opens the text or follows a strong
-    seam: authors sharing an address repeat it word for word. Confirms weak
-    seams (`Institute of Neuro|Informatics` opens no address) and finds
-    invisible ones (`…CNEA|Instituto de Investigaciones…`)."""
-    known = {text[k:k + width] for k in (0, *strong)}
-    inside = _open_brackets(text)
-    found: set[int] = set()
-    # Only where a cut may be (`_candidates` takes in `CNEA|Instituto`): one
-    # look-up each, so a long text costs no more than its length.
-    for m in _candidates().finditer(text, 1):
-        at = m.start()
-        if len(text) - at >= width and text[at:at + width] in known:
-            before = text[at - 1]
-            if (before.isalnum() or before in ".)") and not (inside and inside(at)):
-                found.add(at)
-    return found
-
-
-def split_affiliations(text: str, count: int) -> list[str] | None:
-    """Cut concatenated affiliations into exactly `count` pieces, or None.
-
-    A cut set is used only when it yields exactly `count` pieces with
-    balanced brackets; anything less certain returns None (keep it whole).
-    """
-    found = split_affiliations_weighed(text, count)
-    return found[0] if found else None
-
-
 def _confirmed(text: str, strong: set[int], width: int = 20) -> set[int]:
     """Where an address opens that also opens the text or follows a strong
     seam: authors sharing an address repeat it word for word. Confirms weak
@@ -301,7 +262,12 @@ def _confirmed(text: str, strong: set[int], width: int = 20) -> set[int]:
 
 
 def split_affiliations_weighed(text: str, count: int) -> tuple[list[str], int] | None:
-    """`split_affiliations`, also saying how many weak seams (see `_seam`) it cut at."""
+    """Cut concatenated affiliations into exactly `count` pieces, with how many weak seams
+    (see `_seam`) it cut at; or None.
+
+    A cut set is used only when it yields exactly `count` pieces with
+    balanced brackets; anything less certain returns None (keep it whole).
+    """
     if count <= 0:
         return None
     if count == 1:

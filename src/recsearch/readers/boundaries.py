@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 
-from unidecode import unidecode
+from ..text import transliterate
 
 _NON_KEY = re.compile(r"[^0-9a-z]")
 
 
 def fold_key(text: str) -> str:
     """VuFind's author/title key: lower-cased, accents folded, only letters and digits."""
-    return _NON_KEY.sub("", unidecode(text).lower())
+    return _NON_KEY.sub("", transliterate(text).lower())
 
 
 def align_names(joined: str, concat: str, start: int) -> tuple[list[str], list[int | None], int] | None:

@@ -9,20 +9,13 @@ double surnames), then groups the variants of one person and gathers their recor
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 
 from ..engine.analysis import deletion_keys
-from ..names import (PARTICLES, NameParts, fold_words, name_readings, name_score, name_similarity,  # noqa: F401
-                    parse_name, same_person, same_person_names, split_name)
+from ..engine.documents import record_data
+from ..names import PARTICLES, name_id, name_score, parse_name, same_person_names
 from ..engine.postings import posting_ids
-
-
-def name_id(name: str) -> str:
-    """A stable key for one exact name string."""
-    return hashlib.blake2b(name.encode("utf-8"), digest_size=8).hexdigest()
 
 
 @dataclass
@@ -158,10 +151,10 @@ def _gather(searcher, names: list[str], score: float, why: list[str], max_record
     newest `max_records` records (all when None); older ones give only their ids,
     read from the id column without loading the stored record.
     """
-    from whoosh import query as wq
+    from ..engine.searching import any_term_query
 
     ids = {name_id(n): n for n in names}
-    q = wq.Or([wq.Term("author_id", i) for i in ids])
+    q = any_term_query("author_id", ids)
     affiliations: Counter[str] = Counter()
     variants: Counter[str] = Counter()
     records, details = [], []
@@ -173,7 +166,7 @@ def _gather(searcher, names: list[str], score: float, why: list[str], max_record
                 id_column = searcher.reader().column_reader("id")
             records.append(id_column[docnum])
             continue
-        record = json.loads(searcher.stored_fields(docnum)["record"])
+        record = record_data(searcher.stored_fields(docnum))
         records.append(record["id"])
         for author in record["authors"]:
             if author["name"] in names:

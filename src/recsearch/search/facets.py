@@ -1,71 +1,15 @@
-"""Facet counts, filters and sort keys over exact field values.
+"""Facet counts over the hits, and filters said back as the options that set them.
 
 Each record carries its facet values (year, journal, publisher, language,
-subjects) in one column read per hit, and the folded values as terms that
-filters match exactly: `--journal "plos one"` finds `PLoS ONE`, not
-`PLoS ONE Reports`.
+subjects) in one column read per hit (`engine.documents.facet_column`).
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
-from unidecode import unidecode
-from whoosh import query as wq
-
-from ..errors import QueryError
-from ..record import Record
-
-FACETS = ("year", "journal", "subject", "language", "publisher")
-# The term field a filter on each facet matches (year is a numeric range).
-KEY_FIELDS = {"journal": "journal_key", "subject": "subject_key", "language": "language_key",
-              "publisher": "publisher_key"}
-_UNIT, _RECORD = "\x1f", "\x1e"
-_YEARS = re.compile(r"^\s*(\d{1,4})?\s*(?:(-|–|\.\.|to)\s*(\d{1,4})?)?\s*$", re.IGNORECASE)
-_ARTICLES = ("the ", "a ", "an ")
-LAST = "\x7f"  # sorts after every folded key: records without a value go last
-
-
-def facet_key(value: str) -> str:
-    """One value as filters match it: folded, case-blind, single-spaced, no commas."""
-    return " ".join(unidecode(value.casefold()).replace(",", " ").split())
-
-
-def facet_column(record: Record) -> bytes:
-    """The record's facet values, as the `facets` column holds them."""
-    values = [str(record.year or ""), record.journal or "", record.language or "", record.publisher or "",
-              _RECORD.join(s.replace(_RECORD, " ") for s in record.subjects)]
-    return _UNIT.join(v.replace(_UNIT, " ") for v in values).encode("utf-8")
-
-
-def facet_values(column: bytes) -> dict[str, list[str]]:
-    if not column:
-        return {}
-    year, journal, language, publisher, subjects = column.decode("utf-8").split(_UNIT)
-    return {"year": [year] if year else [], "journal": [journal] if journal else [],
-            "language": [language] if language else [], "publisher": [publisher] if publisher else [],
-            "subject": [s for s in subjects.split(_RECORD) if s]}
-
-
-def sort_title(title: str) -> bytes:
-    key = facet_key(re.sub(r"^\W+", "", title))
-    for article in _ARTICLES:
-        if key.startswith(article):
-            key = key[len(article):]
-            break
-    return (key or LAST).encode("ascii", "replace")
-
-
-def sort_author(record: Record) -> bytes:
-    """The first author's family name, then given names: `Perez-Martinez, Antonio` → `perez martinez antonio`."""
-    from .authors import parse_name
-
-    if not record.authors:
-        return LAST.encode()
-    parts = parse_name(record.authors[0].name)
-    return (" ".join(parts.family + parts.given) or LAST).encode("ascii", "replace")
+from ..engine.documents import facet_key, facet_values
 
 
 @dataclass

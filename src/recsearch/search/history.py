@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 import sys
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -22,8 +21,6 @@ from ..errors import QueryError, RecsearchError
 
 HISTORY = "history.jsonl"
 LAST_HITS = "last_hits.json"
-REFERENCE = re.compile(r"(?<![\w#])#(\d+)\b")
-_QUOTED = re.compile(r'"[^"]*"?')
 
 
 @dataclass
@@ -71,11 +68,6 @@ def _entry(line: bytes) -> HistoryEntry | None:
     if not all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in data.get("filters", {}).values()):
         return None
     return HistoryEntry(**data)
-
-
-def references(text: str) -> list[int]:
-    """The `#N` history lines a query names (outside quoted phrases)."""
-    return [int(n) for n in REFERENCE.findall(_QUOTED.sub(" ", text))]
 
 
 class History:

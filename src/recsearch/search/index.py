@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import json
-import signal
-import threading
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from whoosh import query as wq
-from whoosh.collectors import TimeLimit
-
-from ..errors import IndexAccessError, QueryError, RecsearchError
-from .facets import FACETS, KEY_FIELDS, count_facets, facet_key, facet_values, filter_query
-from ..engine.schema import build_schema
-from ..engine.postings import DocNumQuery, matching_docs
-from ..engine.parse import RECORDS, HistoryRef, _records_only, bound_expansions, parse_query
-from ..engine.scoring import RecordBM25F
+from ..engine.documents import facet_key, field_text, stored_record
 from ..engine.executor import top_hits
-from ..record import Record
+from ..engine.filters import filter_query
+from ..engine.parse import HistoryRef, bound_expansions, parse_query, records_only
+from ..engine.postings import DocNumQuery, matching_docs
+from ..engine.schema import FACETS, FIELD_BOOSTS, KEY_FIELDS, build_schema, known_fields
+from ..engine.scoring import RecordBM25F
+from ..engine.searching import TimeLimit, collect_top, key_terms_query, records_except, restrict, sort_docnums, time_limit
 from ..engine.store import open_index
+from ..errors import IndexAccessError, QueryError, RecsearchError
+from ..record import Record
+from .facets import count_facets
+from .syntax import check_syntax
 
 MAX_LIMIT = 1000
 # A search stops collecting after this long and returns what it has, saying so.
@@ -72,37 +69,9 @@ class SearchResult:
         return data
 
 
-@contextmanager
-def time_limit(seconds: float):
-    """Raise TimeLimit in the search after `seconds` (main thread, POSIX; elsewhere no limit).
-
-    A timer signal, not Whoosh's TimeLimitCollector: that one starts a thread per
-    search and feeds the collector one document at a time, which turns off the
-    collector's skipping of blocks that cannot reach the top hits.
-    """
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):
-        raise TimeLimit
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _hit(record: Record, score: float | None) -> Hit:
     return Hit(id=record.id, title=record.title, authors=record.author_names, year=record.year,
                journal=record.journal, score=None if score is None else round(float(score), 4))
-
-
-def _stored_record(stored: dict) -> Record:
-    return Record.from_dict(json.loads(stored["record"]))
 
 
 @dataclass
@@ -135,7 +104,7 @@ class RecordIndex:
 
         self._searcher = None
 
-    def _open_searcher(self):
+    def searcher(self):
         """One searcher for the life of this object, renewed when the index has changed
         (opening one reads every segment's term table, a large share of a small search)."""
         if self._searcher is None:
@@ -145,10 +114,15 @@ class RecordIndex:
         return self._searcher
 
     @property
+    def schema(self):
+        """The index's Whoosh schema (its fields and their analyzers)."""
+        return self._ix.schema
+
+    @property
     def record_count(self) -> int:
         from ..engine.scoring import record_count
 
-        return record_count(self._open_searcher())
+        return record_count(self.searcher())
 
     def search(self, text: str, limit: int | None = 10, match_any: bool = False,
                options: SearchOptions | None = None) -> SearchResult:
@@ -170,9 +144,9 @@ class RecordIndex:
         if limit is not None and limit > MAX_LIMIT:
             notes.append(f"--limit {limit} is more than {MAX_LIMIT}: {MAX_LIMIT} hits at most are shown")
             limit = MAX_LIMIT
-        searcher = self._open_searcher()
+        searcher = self.searcher()
         origins: dict[tuple[str, str], str] = {}
-        q = self._prepare(text, options.match_any, options.filters, searcher, notes, origins, set())
+        q = self.prepare(text, options.match_any, options.filters, searcher, notes, origins, set())
         if options.sort == "relevance":
             fast, timed_out = None, False
             try:
@@ -184,7 +158,7 @@ class RecordIndex:
                 scored, docnums = fast
                 total = len(docnums)
             else:
-                scored, docnums, timed_out = self._collect(searcher, q, limit, timed_out)
+                scored, docnums, timed_out = collect_top(searcher, q, limit, timed_out, TIME_LIMIT)
                 total = len(scored) if docnums is None else len(docnums)
                 if options.facets and docnums is None:
                     docnums = [d for d, _ in scored]
@@ -194,7 +168,7 @@ class RecordIndex:
             docnums = sorted(matching_docs(searcher, q))
             total = len(docnums)
             scored = [(d, None) for d in sort_docnums(searcher.reader(), docnums, options.sort)[:limit]]
-        records = [_stored_record(searcher.stored_fields(d)) for d, _ in scored]
+        records = [stored_record(searcher.stored_fields(d)) for d, _ in scored]
         hits = [_hit(r, score) for r, (_, score) in zip(records, scored)]
         if options.snippets or options.explain:
             self._annotate(hits, records, q, options, origins)
@@ -220,44 +194,29 @@ class RecordIndex:
                              "there may be more suggestions")
         return result
 
-    def _collect(self, searcher, q: wq.Query, limit: int | None, timed_out: bool):
-        """Whoosh's own top-hits collector: (hits, matching docnums or None if all are hits, timed out)."""
-        collector = searcher.collector(limit=limit)
-        if not timed_out:
-            try:
-                with time_limit(TIME_LIMIT):
-                    searcher.search_with_collector(q, collector)
-            except TimeLimit:
-                timed_out = True
-        try:
-            results = collector.results()
-        except AttributeError:  # stopped before the collector was set up
-            results = []
-        scored = [(r.docnum, r.score) for r in results]
-        # Counting runs the query again without scores, only when the page is full.
-        full = limit is not None and len(scored) >= limit and not timed_out
-        return scored, (matching_docs(searcher, q) if full else None), timed_out
-
-    def _prepare(self, text: str, match_any: bool, filters: dict[str, list[str]], searcher, notes: list[str],
-                 origins: dict | None, seen: set[int]) -> wq.Query:
-        """The query ready to run: history references resolved, expansions bounded, filters applied."""
+    def prepare(self, text: str, match_any: bool, filters: dict[str, list[str]], searcher, notes: list[str],
+                origins: dict | None, seen: set[int]):
+        """The query ready to run: syntax checked, history references resolved, expansions bounded,
+        filters applied."""
+        if text.strip():
+            check_syntax(text, known_fields(self._ix.schema))
         q = parse_query(text, self._ix.schema, match_any)
         q = self._resolve_history(q, searcher, seen)
         q = bound_expansions(q, searcher.reader(), notes, origins)
-        restrict = filter_query(filters or {})
-        if restrict is not None:
+        only = filter_query(filters or {})
+        if only is not None:
             self._note_unknown_filter_values(filters, searcher.reader(), notes)
-            q = wq.And([q, restrict])
-        return _records_only(q)
+            q = restrict(q, only)
+        return records_only(q)
 
-    def _resolve_history(self, q: wq.Query, searcher, seen: set[int]) -> wq.Query:
+    def _resolve_history(self, q, searcher, seen: set[int]):
         if isinstance(q, HistoryRef):
             from .history import History
 
             if q.number in seen:
                 raise QueryError(f"#{q.number} refers to itself through the history")
             entry = History(self.root).get(q.number)
-            inner = self._prepare(entry.query, entry.match_any, entry.filters, searcher, [], None,
+            inner = self.prepare(entry.query, entry.match_any, entry.filters, searcher, [], None,
                                   seen | {q.number})
             return DocNumQuery(matching_docs(searcher, inner), label=f"#{q.number}")
         if q.children():
@@ -279,9 +238,10 @@ class RecordIndex:
                 hint = f"; closest: {', '.join(close)}" if close else ""
                 notes.append(f"no record has {name} {value!r}{hint}")
 
-    def _annotate(self, hits: list[Hit], records: list[Record], q: wq.Query, options: SearchOptions,
+    def _annotate(self, hits: list[Hit], records: list[Record], q, options: SearchOptions,
                   origins: dict) -> None:
-        from .matches import make_snippet, matched_fields, query_words
+        from ..engine.words import query_words
+        from .matches import make_snippet, matched_fields
 
         words = query_words(q)
         words.pop("kind", None)
@@ -295,25 +255,16 @@ class RecordIndex:
 
     def similar(self, record_id: str, limit: int = 10) -> SearchResult:
         """Records most like one record: its key words of title, subjects, abstract and authors."""
-        from whoosh.classify import Bo1Model
-
         record = self.get(record_id)
         if record is None:
             raise RecsearchError(f"no record with id {record_id!r} in {self.root}")
-        parts = [("title", record.title, 2.0), ("subject", "; ".join(record.subjects), 1.5),
-                 ("summary", record.summary or "", 1.0), ("author", "; ".join(record.author_names), 0.5)]
-        searcher = self._open_searcher()
-        terms = []
-        for fieldname, text, weight in parts:
-            if not text:
-                continue
-            for word, score in searcher.key_terms_from_text(fieldname, text, numterms=10, model=Bo1Model):
-                terms.append(wq.Term(fieldname, word, boost=weight * score))
-        if not terms:
+        parts = [(name, field_text(record, name), FIELD_BOOSTS[name]) for name in ("title", "subject", "summary", "author")]
+        searcher = self.searcher()
+        words = key_terms_query(searcher, parts)
+        if words is None:
             return SearchResult(query=f"similar:{record_id}", total=0)
-        q = wq.And([wq.Or(terms), RECORDS, wq.Not(wq.Term("id", record_id))])
-        results = searcher.search(q, limit=min(limit, MAX_LIMIT))
-        records = [_stored_record(r.fields()) for r in results]
+        results = searcher.search(records_except(words, record_id), limit=min(limit, MAX_LIMIT))
+        records = [stored_record(r.fields()) for r in results]
         hits = [_hit(rec, r.score) for rec, r in zip(records, results)]
         return SearchResult(query=f"similar:{record_id}", total=len(results), hits=hits, records=records)
 
@@ -329,8 +280,8 @@ class RecordIndex:
         return lookup_authors(self._ix, name, limit=min(max(limit, 1), MAX_LIMIT), max_records=max_records)
 
     def get(self, record_id: str) -> Record | None:
-        stored = self._open_searcher().document(id=record_id)
-        return _stored_record(stored) if stored else None
+        stored = self.searcher().document(id=record_id)
+        return stored_record(stored) if stored else None
 
     def close(self) -> None:
         if self._searcher is not None:
@@ -344,19 +295,3 @@ class RecordIndex:
     def __exit__(self, *exc) -> None:
         self.close()
 
-
-def sort_docnums(reader, docnums: list[int], sort: str) -> list[int]:
-    """`docnums` ordered by year, title or first author (`-` for descending); records without it last."""
-    descending = sort.startswith("-")
-    key = sort.lstrip("-")
-    if key == "year":
-        column = reader.column_reader("facets")
-        values = {d: (facet_values(column[d]).get("year") or [None])[0] for d in docnums}
-        present = [d for d in docnums if values[d]]
-        present.sort(key=lambda d: (int(values[d]), d), reverse=descending)
-        return present + [d for d in docnums if not values[d]]
-    column = reader.column_reader(f"sort_{key}")
-    keys = {d: column[d] for d in docnums}
-    present = [d for d in docnums if keys[d] and keys[d] != b"\x7f"]
-    present.sort(key=lambda d: keys[d], reverse=descending)
-    return present + [d for d in docnums if not keys[d] or keys[d] == b"\x7f"]

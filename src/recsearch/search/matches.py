@@ -10,45 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from whoosh import query as wq
-
-from ..engine.postings import DocSetQuery
-from ..engine.scoring import FieldsTerm
+from ..engine.documents import field_text
 from ..record import Record
 
 # The field a snippet is taken from, first that matched.
 SNIPPET_ORDER = ("summary", "title", "affil", "subject", "author", "journal", "publisher")
 SNIPPET_CHARS = 220
-
-
-def query_words(q: wq.Query, found: dict[str, set[str]] | None = None) -> dict[str, set[str]]:
-    """The analysed words a query looks for, per field (negated parts left out)."""
-    found = {} if found is None else found
-    if isinstance(q, wq.Not):
-        return found
-    if isinstance(q, FieldsTerm):
-        for fieldname, text in q.terms.items():
-            found.setdefault(fieldname, set()).add(text)
-    elif isinstance(q, DocSetQuery):
-        found.setdefault(q.fieldname, set()).update(q.words)
-    elif isinstance(q, wq.Term):
-        found.setdefault(q.fieldname, set()).add(q.text)
-    elif isinstance(q, wq.Phrase):
-        found.setdefault(q.fieldname, set()).update(q.words)
-    else:
-        for child in q.children():
-            query_words(child, found)
-    return found
-
-
-def field_text(record: Record, fieldname: str) -> str:
-    """A field of the record as shown to people (multiple values joined by '; ')."""
-    values = {
-        "title": record.title, "summary": record.summary, "author": "; ".join(record.author_names),
-        "affil": "; ".join(record.affiliations), "subject": "; ".join(record.subjects),
-        "journal": record.journal, "publisher": record.publisher, "language": record.language,
-    }
-    return values.get(fieldname) or ""
 
 
 def match_spans(text: str, analyzer, words: set[str]) -> list[tuple[int, int, str]]:

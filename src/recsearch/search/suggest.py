@@ -16,13 +16,12 @@ import shlex
 from collections import Counter
 
 from rapidfuzz.distance import Levenshtein
-from whoosh import fields
 
+from ..engine.postings import matching_docs
+from ..engine.schema import DEFAULT_FIELDS, FIELD_ALIASES, is_text_field
+from ..engine.years import bare_years
 from ..errors import QueryError
 from .facets import describe_filters
-from ..engine.schema import DEFAULT_FIELDS, FIELD_ALIASES
-from ..engine.postings import matching_docs
-from ..engine.years import bare_years
 
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _FIELDED = re.compile(r'([A-Za-z_]\w*):("[^"]*"?|\S+)')
@@ -44,13 +43,9 @@ def _words(text: str):
         yield m.start(), end, word, field
 
 
-def _is_text(schema, fieldname: str) -> bool:
-    return fieldname in schema and isinstance(schema[fieldname], fields.TEXT)
-
-
 def _known(reader, schema, fieldnames, word: str) -> bool:
     for fieldname in fieldnames:
-        if not _is_text(schema, fieldname):
+        if not is_text_field(schema, fieldname):
             return True  # a number, an id: nothing to correct
         terms = [t.text for t in schema[fieldname].analyzer(word, mode="query")]
         if not terms or all((fieldname, t) in reader for t in terms):
@@ -60,10 +55,9 @@ def _known(reader, schema, fieldnames, word: str) -> bool:
 
 def _surface(searcher, fieldname: str, term: str) -> str:
     """A word as records write it whose indexed (stemmed) form is `term`."""
-    from .matches import field_text, match_spans
+    from ..engine.documents import field_text, stored_record
     from ..engine.postings import posting_ids
-    from ..record import Record
-    import json
+    from .matches import match_spans
 
     reader, analyzer = searcher.reader(), searcher.schema[fieldname].analyzer
     seen: Counter = Counter()
@@ -73,7 +67,7 @@ def _surface(searcher, fieldname: str, term: str) -> str:
         stored = reader.stored_fields(docnum)
         if "record" not in stored:
             continue
-        text = field_text(Record.from_dict(json.loads(stored["record"])), fieldname)
+        text = field_text(stored_record(stored), fieldname)
         seen.update(text[s:e].lower() for s, e, _ in match_spans(text, analyzer, {term}))
     return seen.most_common(1)[0][0] if seen else term
 
@@ -109,7 +103,7 @@ def candidates(searcher, word: str, fieldnames, limit: int = 8, lexicons: dict |
     lexicons = {} if lexicons is None else lexicons
     ranked = {}
     for fieldname in fieldnames:
-        if not _is_text(schema, fieldname):
+        if not is_text_field(schema, fieldname):
             continue
         for term in [t.text for t in schema[fieldname].analyzer(word, mode="query")][:1]:
             # Indexed words are stems (`natural` is `natur`): a misspelt word
@@ -157,7 +151,7 @@ def _command(text: str, match_any: bool, filters) -> str:
 
 def _count(index, searcher, text: str, match_any: bool, filters) -> int | None:
     try:
-        q = index._prepare(text, match_any, filters, searcher, [], None, set())
+        q = index.prepare(text, match_any, filters, searcher, [], None, set())
     except QueryError:
         return None
     return len(matching_docs(searcher, q))

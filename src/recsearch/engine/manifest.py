@@ -22,7 +22,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-FORMAT_VERSION = 8  # of the index: bump when the schema, the analysis or this manifest changes
+# Of the index: bump when the schema, the analysis (or its import path, which the schema
+# pickles) or this manifest changes. 9: analysis moved to recsearch.engine.analysis.
+FORMAT_VERSION = 9
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
