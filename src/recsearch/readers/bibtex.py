@@ -16,7 +16,7 @@ import unicodedata
 from functools import lru_cache
 
 from ..record import Author, Record
-from .common import clean, doi_url, iso_date, language_name, normalize_doi, unique, year_of
+from .common import add_record, clean, doi_url, iso_date, language_name, normalize_doi, unique, year_of
 from .errors import NotBibliographic, RecordError
 
 _SNIFF = re.compile(r"(?mi)^[ \t]*@[ \t]*(?!string\b|comment\b|preamble\b)[a-z]+[ \t]*[{(][^,\s{}()]*[ \t]*,")
@@ -77,15 +77,8 @@ def read_bibtex(text: str, source: str) -> tuple[list[Record], list[tuple[int, s
         if not isinstance(entry, model.Entry):
             continue  # @string, @comment, @preamble, text between entries
         position += 1
-        try:
-            record = bibtex_record(entry, source, position, macros)
-        except NotBibliographic as exc:
-            warnings.append(f"entry {position}: {exc.problem}")
-            continue
-        except RecordError as exc:
-            problems.append((position, exc.problem))
-            continue
-        records.append(record)
+        add_record((records, problems, warnings), position, "entry",
+                   lambda: bibtex_record(entry, source, position, macros))
     if not records and not problems and not warnings:
         raise RecordError(source, "no BibTeX entries (`@article{key,` …) found")
     return records, problems, warnings

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
+
+from .errors import NotBibliographic, RecordError
 
 _SPACE = re.compile(r"\s+")
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)")
@@ -121,3 +124,29 @@ def accession(value: str, database: str = "") -> tuple[str, str]:
     if value.isdigit() and re.search(r"pubmed|medline|\bnlm\b", database, re.I):
         return "pmid", value
     return "accession", value
+
+
+# What a reader's record-making may raise on a field in a shape its format does not allow.
+UNREADABLE = (ValueError, TypeError, AttributeError, IndexError)
+
+
+def add_record(found: tuple[list, list, list], position: int, label: str, make: Callable[[], object],
+               unreadable: str | None = None) -> None:
+    """Make one record of a file and file it in (records, problems, warnings): a record that
+    is not bibliographic is a warning, a bad one a problem; with `unreadable` (what a record
+    is called), an UNREADABLE error is a problem too rather than the whole file's."""
+    records, problems, warnings = found
+    try:
+        record = make()
+    except NotBibliographic as exc:
+        warnings.append(f"{label} {position}: {exc.problem}")
+        return
+    except RecordError as exc:
+        problems.append((position, exc.problem))
+        return
+    except UNREADABLE as exc:
+        if unreadable is None:
+            raise
+        problems.append((position, f"unreadable {unreadable} ({type(exc).__name__}: {str(exc)[:60]})"))
+        return
+    records.append(record)

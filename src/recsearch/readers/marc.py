@@ -14,7 +14,7 @@ import re
 import unicodedata
 
 from ..record import Author, Record
-from .common import clean, doi_url, given_name_first, iso_date, language_name, normalize_doi, unique, year_of
+from .common import add_record, clean, doi_url, given_name_first, iso_date, language_name, normalize_doi, unique, year_of
 from .errors import NotBibliographic, RecordError
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -46,18 +46,8 @@ def read_marc(data: bytes, source: str) -> tuple[list[Record], list[tuple[int, s
             continue
         if warning:
             warnings.append(f"record {position}: {warning}")
-        try:
-            record = marc_record(marc, source, position, "marc-")
-        except NotBibliographic as exc:
-            warnings.append(f"record {position}: {exc.problem}")
-            continue
-        except RecordError as exc:
-            problems.append((position, exc.problem))
-            continue
-        except (ValueError, TypeError, AttributeError, IndexError) as exc:  # a field in a shape MARC does not allow
-            problems.append((position, f"unreadable MARC record ({type(exc).__name__}: {str(exc)[:60]})"))
-            continue
-        records.append(record)
+        add_record((records, problems, warnings), position, "record",
+                   lambda: marc_record(marc, source, position, "marc-"), unreadable="MARC record")
     return records, problems, warnings
 
 

@@ -12,8 +12,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from ..record import Record
+from .common import add_record
 from .errors import RecordError
-from .errors import NotBibliographic
 from .marc import marc_record
 from .xml import local_name
 
@@ -42,18 +42,8 @@ def read_marcxml(data: bytes, source: str) -> tuple[list[Record], list[tuple[int
         position += 1
         while position in positions:
             position += 1
-        try:
-            record = marc_record(_to_pymarc(element), source, position, ID_PREFIX)
-        except NotBibliographic as exc:
-            warnings.append(f"record {position}: {exc.problem}")
-            continue
-        except RecordError as exc:
-            problems.append((position, exc.problem))
-            continue
-        except (ValueError, TypeError, AttributeError, IndexError) as exc:  # a field in a shape MARC does not allow
-            problems.append((position, f"unreadable MARC record ({type(exc).__name__}: {str(exc)[:60]})"))
-            continue
-        records.append(record)
+        add_record((records, problems, warnings), position, "record",
+                   lambda: marc_record(_to_pymarc(element), source, position, ID_PREFIX), unreadable="MARC record")
     if not records and not problems and not warnings:
         raise RecordError(source, "MARCXML without any <record> holding MARC fields")
     return records, sorted(problems), warnings

@@ -14,7 +14,7 @@ import hashlib
 import re
 
 from ..record import Author, Record
-from .common import accession, clean, doi_url, given_name_first, iso_date, language_name, normalize_doi, unique, year_of
+from .common import accession, add_record, clean, doi_url, given_name_first, iso_date, language_name, normalize_doi, unique, year_of
 from .errors import NotBibliographic, RecordError
 
 # `TY  - JOUR`, `TY - JOUR`, `ER  -`, `SP  -` (empty): a tag, spaces, a dash.
@@ -40,15 +40,7 @@ def looks_like_ris(text: str) -> bool:
 def read_ris(text: str, source: str) -> tuple[list[Record], list[tuple[int, str]], list[str]]:
     records, problems, warnings = [], [], []
     for position, block in enumerate(ris_blocks(text), 1):
-        try:
-            record = ris_record(block, source, position)
-        except NotBibliographic as exc:
-            warnings.append(f"record {position}: {exc.problem}")
-            continue
-        except RecordError as exc:
-            problems.append((position, exc.problem))
-            continue
-        records.append(record)
+        add_record((records, problems, warnings), position, "record", lambda: ris_record(block, source, position))
     if not records and not problems and not warnings:
         raise RecordError(source, "no RIS records (`TY  - ` lines) found")
     return records, problems, warnings
