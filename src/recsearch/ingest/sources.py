@@ -103,6 +103,15 @@ class SourceWalk:
         return any(fnmatch.fnmatchcase(name, pat) or fnmatch.fnmatchcase(rel, pat) or fnmatch.fnmatchcase(path, pat)
                    for pat in self.exclude)
 
+    def _link_refused(self, path: str, target: str) -> bool:
+        """Whether the link at `path` is refused (and listed as skipped); if not, it is remembered as met."""
+        refusal = self._link_refusal(target)
+        if refusal:
+            self.skipped.append((path, refusal))
+            return True
+        self._linked[target] = path
+        return False
+
     def _link_refusal(self, target: str) -> str | None:
         """Why a link to `target` is not followed, or None to follow it."""
         system = _inside(target, SYSTEM_FOLDERS)
@@ -132,24 +141,16 @@ class SourceWalk:
             try:
                 target = os.path.realpath(path) if entry.is_symlink() else None
                 if entry.is_dir():
-                    if target is not None:
-                        refusal = self._link_refusal(target)
-                        if refusal:
-                            self.skipped.append((path, refusal))
-                            continue
-                        self._linked[target] = path
+                    if target is not None and self._link_refused(path, target):
+                        continue
                     sub_real = target or os.path.join(real, entry.name)
                     if sub_real == self.index:
                         self.skipped.append((path, "the index itself"))
                         continue
                     yield from self._walk(path, sub_real, root)
                 elif entry.is_file():
-                    if target is not None:
-                        refusal = self._link_refusal(target)
-                        if refusal:
-                            self.skipped.append((path, refusal))
-                            continue
-                        self._linked[target] = path
+                    if target is not None and self._link_refused(path, target):
+                        continue
                     st = entry.stat()
                     yield path, st.st_size, st.st_mtime_ns
                 elif target is not None and not os.path.exists(path):

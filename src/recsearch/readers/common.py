@@ -150,3 +150,43 @@ def add_record(found: tuple[list, list, list], position: int, label: str, make: 
         problems.append((position, f"unreadable {unreadable} ({type(exc).__name__}: {str(exc)[:60]})"))
         return
     records.append(record)
+
+
+def read_csv_rows(text: str, source: str, required: tuple[str, ...], kind: str,
+                  make: Callable[[dict, str, int], object]) -> tuple[list, list[tuple[int, str]]]:
+    """The records of a CSV file with a header, one per row made by `make(row, source, position)`,
+    and the problems of the rows that are not one. `kind` names the file in the refusal of a
+    file without the `required` columns."""
+    import csv
+    import io
+
+    csv.field_size_limit(1 << 27)  # abstracts can be long; a record file is not a bomb at 128 MB
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise RecordError(source, f"not a {kind}: no {', '.join(missing)} column")
+    records, problems = [], []
+    try:
+        for position, row in enumerate(reader, 1):
+            try:
+                records.append(make(row, source, position))
+            except RecordError as exc:
+                problems.append((position, exc.problem))
+    except csv.Error as exc:
+        problems.append((len(records) + len(problems) + 1, f"broken CSV ({exc}); the rest of the file is not read"))
+    return records, problems
+
+
+def read_each(items, source: str, make: Callable[[object, str, int], object],
+              nothing_found: str) -> tuple[list, list[tuple[int, str]]]:
+    """The records made by `make(item, source, position)` of each item, and the problems of the
+    items that are not one; a file with neither is refused with `nothing_found`."""
+    records, problems = [], []
+    for position, item in enumerate(items, 1):
+        try:
+            records.append(make(item, source, position))
+        except RecordError as exc:
+            problems.append((position, exc.problem))
+    if not records and not problems:
+        raise RecordError(source, nothing_found)
+    return records, problems

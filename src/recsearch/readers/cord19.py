@@ -5,11 +5,8 @@ Authors come as `Family, Given; Family, Given`; the file has no affiliations.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from ..record import Author, Record
-from .common import clean, given_name_first, doi_url, normalize_doi, unique, year_of
+from .common import clean, doi_url, given_name_first, normalize_doi, read_csv_rows, unique, year_of
 from .errors import RecordError
 
 ID_PREFIX = "cord-"
@@ -22,21 +19,7 @@ def looks_like_cord19(text: str) -> bool:
 
 
 def read_cord19(text: str, source: str) -> tuple[list[Record], list[tuple[int, str]]]:
-    csv.field_size_limit(1 << 27)  # abstracts can be long; a record file is not a bomb at 128 MB
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        raise RecordError(source, f"not a CORD-19 metadata CSV: no {', '.join(missing)} column")
-    records, problems = [], []
-    try:
-        for position, row in enumerate(reader, 1):
-            try:
-                records.append(cord19_record(row, source, position))
-            except RecordError as exc:
-                problems.append((position, exc.problem))
-    except csv.Error as exc:
-        problems.append((len(records) + len(problems) + 1, f"broken CSV ({exc}); the rest of the file is not read"))
-    return records, problems
+    return read_csv_rows(text, source, REQUIRED, "CORD-19 metadata CSV", cord19_record)
 
 
 def cord19_record(row: dict, source: str, position: int) -> Record:

@@ -12,7 +12,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from ..record import Author, Record
-from .common import accession, clean, doi_url, given_name_first, iso_date, language_name, normalize_doi, unique, year_of
+from .common import (accession, clean, doi_url, given_name_first, iso_date, language_name, normalize_doi, read_each,
+                     unique, year_of)
 from .errors import RecordError
 from .xml import local_name, parse_xml, text_of
 
@@ -31,18 +32,8 @@ def read_endnote_xml(data: bytes, source: str) -> tuple[list[Record], list[tuple
     root = parse_xml(data, source)
     if not is_endnote_xml(root):
         raise RecordError(source, "not EndNote XML: expected <xml> holding <records>")
-    records, problems = [], []
     elements = [r for group in root if local_name(group.tag) == "records" for r in group if local_name(r.tag) == "record"]
-    for position, element in enumerate(elements, 1):
-        try:
-            record = endnote_record(element, source, position)
-        except RecordError as exc:
-            problems.append((position, exc.problem))
-            continue
-        records.append(record)
-    if not records and not problems:
-        raise RecordError(source, "EndNote XML without any <record>")
-    return records, problems
+    return read_each(elements, source, endnote_record, "EndNote XML without any <record>")
 
 
 def _find(element: ET.Element, *path: str) -> list[ET.Element]:

@@ -13,7 +13,7 @@ import hashlib
 import re
 
 from ..record import Author, Record
-from .common import clean, given_name_first, iso_date, language_name, normalize_doi, doi_url, unique, year_of
+from .common import clean, doi_url, given_name_first, iso_date, language_name, normalize_doi, read_each, unique, year_of
 from .errors import RecordError
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]) (.*)$|^([A-Z][A-Z0-9])$")
@@ -26,17 +26,7 @@ def looks_like_wos(text: str) -> bool:
 
 
 def read_wos(text: str, source: str) -> tuple[list[Record], list[tuple[int, str]]]:
-    records, problems = [], []
-    for position, fields in enumerate(_blocks(text), 1):
-        try:
-            record = wos_record(fields, source, position)
-        except RecordError as exc:
-            problems.append((position, exc.problem))
-            continue
-        records.append(record)
-    if not records and not problems:
-        raise RecordError(source, "no Web of Science records (`PT` … `ER`) found")
-    return records, problems
+    return read_each(_blocks(text), source, wos_record, "no Web of Science records (`PT` … `ER`) found")
 
 
 def _blocks(text: str):

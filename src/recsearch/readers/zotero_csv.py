@@ -6,11 +6,8 @@ are `Family, Given; Family, Given`; tags are `;`-separated.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from ..record import Author, Record
-from .common import clean, doi_url, given_name_first, iso_date, language_name, normalize_doi, unique, year_of
+from .common import clean, doi_url, given_name_first, iso_date, language_name, normalize_doi, read_csv_rows, unique, year_of
 from .errors import RecordError
 
 ID_PREFIX = "zotero-"
@@ -23,21 +20,7 @@ def looks_like_zotero_csv(text: str) -> bool:
 
 
 def read_zotero_csv(text: str, source: str) -> tuple[list[Record], list[tuple[int, str]]]:
-    csv.field_size_limit(1 << 27)
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        raise RecordError(source, f"not a Zotero CSV export: no {', '.join(missing)} column")
-    records, problems = [], []
-    try:
-        for position, row in enumerate(reader, 1):
-            try:
-                records.append(zotero_record(row, source, position))
-            except RecordError as exc:
-                problems.append((position, exc.problem))
-    except csv.Error as exc:
-        problems.append((len(records) + len(problems) + 1, f"broken CSV ({exc}); the rest of the file is not read"))
-    return records, problems
+    return read_csv_rows(text, source, REQUIRED, "Zotero CSV export", zotero_record)
 
 
 def zotero_record(row: dict, source: str, position: int) -> Record:
