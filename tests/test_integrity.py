@@ -216,3 +216,20 @@ def _denied_to_another_user(python: str, site: Path, built_index: Path) -> None:
             assert done.returncode == 1 and "permission denied" in done.stderr and "no index" not in done.stderr
             assert len(done.stderr.strip().splitlines()) == 1
         private.chmod(0o755 if private.is_dir() else 0o644)
+
+
+@pytest.mark.parametrize("damage", ["random", "deleted"])
+def test_damaged_sources_file_is_found_and_rewritten_by_the_next_run(built_index, damage):
+    remembered = built_index / store.SOURCES
+    before = store.read_remembered(built_index)
+    assert before is not None
+    if damage == "random":
+        remembered.write_bytes(os.urandom(64))
+    else:
+        remembered.unlink()
+    report = check_index(built_index)
+    assert [p.what for p in report.problems] == ["damaged"] and store.SOURCES in report.problems[0].detail
+    assert run("search", "study", "--index", built_index).exit_code == 0  # searches need only the generation
+    repaired = run("index", "--index", built_index)
+    assert repaired.exit_code == 0, repaired.output
+    assert store.read_remembered(built_index) == before and check_index(built_index).ok

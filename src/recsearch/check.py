@@ -118,6 +118,10 @@ def _check(root: Path, report: CheckReport, sources: bool) -> None:
         report.problems.append(Problem("unreadable", "the index has no manifest of its source files", REBUILD))
         return report
     with manifest:
+        if manifest.sources and store.read_remembered(root) is None:
+            # The copy that outlives a damaged manifest: without it a rebuild would forget the sources.
+            report.problems.append(Problem("damaged", f"{store.SOURCES}, where the index remembers its sources, "
+                                           "is damaged or missing", UPDATE))
         try:
             _check_manifest(manifest, found, report, sources and root)
         except sqlite3.DatabaseError as exc:
