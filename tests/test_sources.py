@@ -488,6 +488,13 @@ def test_on_a_terminal_the_removal_is_asked(folder, tmp_path):
         assert select.select([main], [], [], 60)[0], seen
         seen += os.read(main, 1024)
     assert b"would remove 4 of the 5 records" in seen
+    # The progress line is cleared before the question and not redrawn over it while it waits.
+    before = seen[:seen.index(b"recsearch: the sources named")]
+    assert b"\r" not in before or before.endswith(b"\r\x1b[K"), before
+    later = b""
+    while select.select([main], [], [], 1.5)[0]:  # three redraws of the timer would come in 1.5 s
+        later += os.read(main, 1024)
+    assert b"Scanning" not in later and b"\r" not in later, later
     os.write(main, b"n\n")
     assert child.wait(60) == 1
     os.close(main)

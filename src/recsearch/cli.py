@@ -153,8 +153,13 @@ def _run_update(paths, index_dir, rebuild, json_out, verbose, format=None, *, ex
             return True
         if not (sys.stdin.isatty() and sys.stderr.isatty()):
             return False
-        return typer.confirm(f"recsearch: the sources named would remove {removing:,} of the {total:,} records "
-                             "(the files no longer under them). Go ahead?", default=False, err=True)
+        if line is not None:
+            line.pause()  # the timer would redraw over the question while it waits for the answer
+        answer = typer.confirm(f"recsearch: the sources named would remove {removing:,} of the {total:,} records "
+                               "(the files no longer under them). Go ahead?", default=False, err=True)
+        if line is not None and answer:
+            line.resume()
+        return answer
 
     try:
         report = update_index(paths, index_dir, rebuild=rebuild, progress=line and line.files, format=format,
