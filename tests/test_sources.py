@@ -590,3 +590,18 @@ def test_watch_applies_a_new_file_once_even_with_the_index_inside_the_sources(fo
         guard.cancel()
     assert rest.strip() == ""
     assert len(index_ids(folder / "index")) == 6
+
+
+def test_the_history_counts_live_records_after_a_file_is_deleted(folder, tmp_path):
+    """A search logged after an update counts what `stats` counts, not the deleted documents too."""
+    root = tmp_path / "index"
+    update_index([folder], root)
+    (folder / "001.txt").unlink()
+    write(folder, "002.txt", make_record(2, "Seedling survival study, revised"))  # deletes and re-adds
+    update_index([folder], root)
+    assert index_stats(root).records == 4
+    result = run("search", "seedling", "--json", "--history", "--index", root)
+    assert result.exit_code == 0, result.output
+    entry = History(root).entries()[-1]
+    assert entry.records == 4
+    assert "on 4 records" in run("history", "--export", "-", "--index", root).stdout

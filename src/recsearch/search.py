@@ -146,9 +146,13 @@ class RecordIndex:
 
     @property
     def record_count(self) -> int:
-        from .ranking import record_count
+        """Live records, as `stats` counts them: term statistics still count deleted documents."""
+        searcher = self._open_searcher()
+        if not searcher.reader().has_deletions():
+            return searcher.doc_frequency("kind", "record")
+        from whoosh.query import Term
 
-        return record_count(self._open_searcher())
+        return sum(1 for _ in searcher.docs_for_query(Term("kind", "record")))
 
     def search(self, text: str, limit: int | None = 10, match_any: bool = False,
                options: SearchOptions | None = None) -> SearchResult:
