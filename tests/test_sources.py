@@ -605,3 +605,35 @@ def test_the_history_counts_live_records_after_a_file_is_deleted(folder, tmp_pat
     entry = History(root).entries()[-1]
     assert entry.records == 4
     assert "on 4 records" in run("history", "--export", "-", "--index", root).stdout
+
+
+def test_a_record_source_is_absolute_whatever_folder_indexed_it(folder, tmp_path):
+    """Indexed from the folder above with a relative path, shown from elsewhere: the path opens."""
+    root = tmp_path / "index"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert run("index", folder.name, "--index", root, cwd=folder.parent).exit_code == 0
+    record_id = sorted(index_ids(root))[0]
+    shown = json.loads(run("show", record_id, "--json", "--index", root, cwd=elsewhere).stdout)
+    assert os.path.isabs(shown["source"]) and Path(shown["source"]).is_file()
+    assert Path(shown["source"]).parent == folder
+    text = run("show", record_id, "--index", root, cwd=elsewhere).stdout
+    assert str(folder) in text
+
+
+def test_an_index_that_stored_relative_sources_shows_them_absolute(folder, tmp_path, monkeypatch):
+    """Records indexed by the release that stored paths relative to the run's folder."""
+    from recsearch import build
+
+    root = tmp_path / "index"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(build, "display_path", lambda path: os.path.relpath(path))
+    update_index([folder], root)
+    monkeypatch.undo()
+    record_id = sorted(index_ids(root))[0]
+    with store.open_index(root).searcher() as searcher:
+        stored = searcher.document(id=record_id)
+    assert not os.path.isabs(json.loads(stored["record"])["source"])  # the old form is really stored
+    with RecordIndex(root) as ix:
+        source = ix.get(record_id).source
+    assert os.path.isabs(source) and Path(source).is_file() and Path(source).parent == folder

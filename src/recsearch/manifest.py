@@ -140,6 +140,11 @@ class Manifest:
         return self.con.execute(f"SELECT count(*) FROM ids JOIN files USING (fid) WHERE NOT ({inside})",
                                 params).fetchone()[0]
 
+    def holder(self, record_id: str) -> str | None:
+        """The path of the file holding one record, or None."""
+        row = self.con.execute("SELECT path FROM ids JOIN files USING (fid) WHERE id = ?", (record_id,)).fetchone()
+        return os.fsdecode(row[0]) if row else None
+
     def holders(self) -> Iterator[tuple[str, str]]:
         """(record id, path of the file holding it) for every record."""
         for record_id, path in self.con.execute("SELECT id, path FROM ids JOIN files USING (fid)"):

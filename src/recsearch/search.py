@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 from contextlib import contextmanager
@@ -334,7 +335,26 @@ class RecordIndex:
 
     def get(self, record_id: str) -> Record | None:
         stored = self._open_searcher().document(id=record_id)
-        return _stored_record(stored) if stored else None
+        if not stored:
+            return None
+        record = _stored_record(stored)
+        if record.source and not os.path.isabs(record.source):
+            # Indexed by a release that stored the path relative to the folder of that run:
+            # the manifest knows the file's absolute path.
+            record.source = self._holder_path(record_id) or record.source
+        return record
+
+    def _holder_path(self, record_id: str) -> str | None:
+        from .sources import display_path
+        from .store import current_generation, load_manifest
+
+        gen = current_generation(self.root)
+        manifest = load_manifest(gen, self._ix.latest_generation()) if gen else None
+        if manifest is None:
+            return None
+        with manifest:
+            path = manifest.holder(record_id)
+        return display_path(path) if path else None
 
     def close(self) -> None:
         if self._searcher is not None:

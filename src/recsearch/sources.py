@@ -246,13 +246,9 @@ def file_sha256(path: str) -> str | None:
 
 
 def display_path(path: str) -> str:
-    """A path as the user would write it: relative to the working folder when inside it, and
-    printable (bytes of a file name that are not UTF-8 shown as U+FFFD)."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        rel = path
-    shown = path if rel.startswith("..") else rel
+    """A path as stored and shown: absolute, so it works from any folder whatever the folder
+    of the run, and printable (bytes of a file name that are not UTF-8 shown as U+FFFD)."""
+    shown = os.path.abspath(path)
     return escape_name(shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
 
 
