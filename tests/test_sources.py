@@ -637,3 +637,28 @@ def test_an_index_that_stored_relative_sources_shows_them_absolute(folder, tmp_p
     with RecordIndex(root) as ix:
         source = ix.get(record_id).source
     assert os.path.isabs(source) and Path(source).is_file() and Path(source).parent == folder
+
+
+WARNED_RIS = ("TY  - JOUR\nTI  - Seedlings under snow\nAU  - Lima, Ana\nPY  - 2020\nER  - \n"
+              "TY  - JOUR\nDO  - 10.1186/x\nER  - \n")  # the second record: no title, no authors
+
+
+def test_reader_warnings_are_listed_on_every_run_not_only_when_read(folder, tmp_path):
+    """`--verbose` lists them although unchanged files are not read again; a changed file's go."""
+    warned = folder / "warned.ris"
+    warned.write_text(WARNED_RIS, encoding="utf-8")
+    root = tmp_path / "index"
+    first = update_index([folder], root).warnings
+    assert first == [{"file": str(warned), "warnings": ["record 2: no title and no authors: not indexed"]}]
+    again = update_index([folder], root)
+    assert again.unchanged == 6 and again.warnings == first
+    os.utime(warned, ns=(1, 1))  # touched, not changed: kept without reading
+    assert update_index([folder], root).warnings == first
+    result = run("index", "--verbose", "--index", root)
+    assert f"warning: {warned}: record 2: no title and no authors" in result.stderr
+    assert "read with warnings" in run("index", "--index", root).stdout
+    warned.write_text(WARNED_RIS.split("TY  - JOUR\nDO")[0], encoding="utf-8")
+    changed = update_index([folder], root)
+    assert changed.updated == 1 and changed.warnings == []
+    assert update_index([folder], root).warnings == []
+

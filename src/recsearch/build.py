@@ -359,6 +359,8 @@ def _plan(draft: ManifestDraft, report: BuildReport, same_reader: bool, add: boo
             report.skipped.append({"file": display_path(path), "reason": reason})
         else:
             report.failed.append({"file": display_path(path), "error": reason})
+    for path, warned in draft.kept_warnings():
+        report.warnings += _warnings_of(display_path(path), warned)
     for path, problems_kept in draft.kept_problems():
         # Position 0: the whole file was refused.
         report.failed += [{"file": display_path(path), **({"position": n} if n else {}), "error": why}
@@ -367,6 +369,10 @@ def _plan(draft: ManifestDraft, report: BuildReport, same_reader: bool, add: boo
                          for i, holder, path in draft.kept_conflicts()]
     report.unchanged = draft.kept_count()
     return bool(to_read or gone)
+
+
+def _warnings_of(shown: str, warned) -> list[dict]:
+    return [{"file": f"{shown} #{n}" if n else shown, "warnings": list(warnings)} for n, warnings in warned]
 
 
 def _records(n: int) -> str:
@@ -402,6 +408,7 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
                     draft.drop_file(path)
             else:
                 fid = draft.put_file(path, size, mtime_ns, source.sha256, problems=source.problems)
+                warned = []  # (record position or 0 for the file, warnings): remembered for --verbose
                 for record in source.records:
                     holder = draft.claim(fid, record.id)
                     if holder is not None:
@@ -418,10 +425,11 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
                         writer.add_document(**record_document(record))
                         report.added += 1
                     if record.warnings:
-                        where = f"{shown} #{record.position}" if record.position else shown
-                        report.warnings.append({"file": where, "warnings": record.warnings})
+                        warned.append((record.position or 0, record.warnings))
                 if source.warnings:
-                    report.warnings.append({"file": shown, "warnings": source.warnings})
+                    warned.append((0, source.warnings))
+                draft.put_warnings(fid, warned)
+                report.warnings += _warnings_of(shown, warned)
                 report.failed += [{"file": shown, "position": n, "error": why} for n, why in source.problems]
             if progress:
                 progress(done, total)
