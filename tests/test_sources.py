@@ -662,3 +662,32 @@ def test_reader_warnings_are_listed_on_every_run_not_only_when_read(folder, tmp_
     assert changed.updated == 1 and changed.warnings == []
     assert update_index([folder], root).warnings == []
 
+
+def test_the_index_folder_named_as_a_source_is_refused(folder, tmp_path):
+    """An index in the folder of its own sources would read its own files as records."""
+    before = sorted(p.name for p in folder.iterdir())
+    with pytest.raises(SourceError, match="is the index folder itself"):
+        update_index([folder], folder)
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing written
+    result = run("index", folder, "--index", folder)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "index folder itself" in result.stderr
+    root = tmp_path / "index"
+    update_index([folder], root)
+    with pytest.raises(SourceError, match="is inside the index folder"):
+        update_index([store.current_generation(root)], root)
+    assert len(index_ids(root)) == 5
+
+
+
+
+def test_a_remembered_source_that_is_the_index_is_refused(folder, monkeypatch):
+    """An index an earlier release built in its own source folder: refused, its records kept."""
+    from recsearch import build
+
+    monkeypatch.setattr(build, "sources_in_index", lambda paths, index: [])  # as that release did
+    update_index([folder], folder)
+    monkeypatch.undo()
+    held = index_ids(folder)
+    with pytest.raises(SourceError, match="is the index folder itself"):
+        update_index(None, folder)
+    assert index_ids(folder) == held and len(held) == 5

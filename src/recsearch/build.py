@@ -25,7 +25,7 @@ from .index import build_schema, name_document, record_document
 from .manifest import FORMAT_VERSION, Manifest, ManifestDraft
 from .readers import FORMATS
 from .sources import (DEFAULT_SOURCE, SourceError, SourceWalk, display_path, file_sha256, named_source_problems,
-                      read_source)
+                      read_source, sources_in_index)
 
 Progress = Callable[[int, int], None]  # files read so far, files to read
 Stage = Callable[[str], None]  # "scanning", "reading", "writing": what the run does now
@@ -138,7 +138,7 @@ def update_index(
     root = Path(root)
     if sources is not None:
         sources = list(sources)
-        problems = named_source_problems(sources)
+        problems = named_source_problems(sources) or sources_in_index(sources, root)
         if problems:
             raise SourceError(f"{'; '.join(problems)}: nothing was changed")
     report = BuildReport(rebuilt=rebuild)
@@ -162,6 +162,9 @@ def update_index(
                 report.sources = _joined(remembered["sources"], named)
             else:
                 report.sources = named
+            inside = sources_in_index(report.sources, root) if named is None else []
+            if inside:  # remembered by a release that allowed it
+                raise SourceError(f"{'; '.join(inside)}: nothing was changed")
             report.exclude = list(exclude) if exclude is not None else (remembered["exclude"] if remembered else [])
             report.format = format or (remembered["format"] if remembered else "auto")
             changed = (old is not None and named is not None and not add
