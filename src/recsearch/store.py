@@ -327,6 +327,9 @@ def open_index(root: str | Path, attempts: int = 3):
                 raise needs_update(root, "its CURRENT file names no generation")
             where = shlex.quote(str(root.absolute()))  # a hint that works from any folder
             raise IndexAccessError(f"no index at {where}: build one with `recsearch index FOLDER --index {where}`")
+        marked = checksums.damage_marked(gen)  # found by a full check: sizes and times cannot show it
+        if marked:
+            raise needs_update(root, marked)
         hold = None
         try:
             hold = hold_generation(gen)
