@@ -107,7 +107,8 @@ def search_command(
         "--history/--no-history",
         help="Add this search to the history. Default: only a search shown on a terminal (not --json, "
              "--format or a pipe).")] = None,
-    ids: Annotated[bool, typer.Option("--ids", help="Add a column with each hit's id.")] = False,
+    ids: Annotated[bool, typer.Option("--ids", help="Show each hit's id: a column, or on a terminal a line "
+                                                    "under the title when ids are long.")] = False,
     json_out: JsonFlag = False,
 ) -> None:
     """Search the records: all words must match, or any with --any.
@@ -175,7 +176,8 @@ def similar_command(
     record_id: Annotated[str, typer.Argument(metavar="ID|N", help="The record to find others like: its id, or N for hit N of the last search.")],
     index_dir: IndexDir = Path("index"),
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many records to show.")] = 10,
-    ids: Annotated[bool, typer.Option("--ids", help="Add a column with each record's id.")] = False,
+    ids: Annotated[bool, typer.Option("--ids", help="Show each record's id: a column, or on a terminal a line "
+                                                    "under the title when ids are long.")] = False,
     format: ExportFormat = "text",
     output: OutputFile = None,
     json_out: JsonFlag = False,
