@@ -11,10 +11,12 @@ from typing import Annotated, Optional
 
 import typer
 
+from .cli_common import OneLineUsageErrors
 from .errors import RecsearchError
 
 app = typer.Typer(
     name="recsearch",
+    cls=OneLineUsageErrors,
     help="Fast, offline, accent-blind search over library catalogue records.",
     # --install-completion / --show-completion; typer's completion code is imported anyway.
     add_completion=True,
