@@ -261,3 +261,20 @@ def test_damaged_sources_file_is_found_and_rewritten_by_the_next_run(built_index
     repaired = run("index", "--index", built_index)
     assert repaired.exit_code == 0, repaired.output
     assert store.read_remembered(built_index) == before and check_index(built_index).ok
+
+
+def test_a_damaged_history_line_is_warned_once_and_set_aside(tmp_path, capsys):
+    history = History(tmp_path)
+    for query in ("a", "b", "c"):
+        history.append(query, 1, 10)
+    path = tmp_path / "history.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[1] = b'{"number": 2, "query": "b", "hits": 1, "at": "2025-01-0\n'  # cut by a crash
+    path.write_bytes(b"".join(lines))
+    assert [e.query for e in History(tmp_path).entries()] == ["a", "c"]
+    warned = capsys.readouterr().err
+    assert "1 damaged line" in warned and "history.jsonl.damaged" in warned
+    assert (tmp_path / "history.jsonl.damaged").read_bytes() == lines[1]
+    assert [e.query for e in History(tmp_path).entries()] == ["a", "c"]
+    assert capsys.readouterr().err == ""  # repaired: not warned again
+    assert History(tmp_path).append("d", 1, 10).number == 4

@@ -147,7 +147,9 @@ def test_a_remembered_source_gone_keeps_its_records(folder, tmp_path):
     assert "no such file or folder; its records are kept" in report.failed[0]["error"]
     problems = check_index(root).problems
     assert [p.what for p in problems] == ["source-gone"]
-    assert problems[0].fix == f"recsearch index --index {root} {folder}"
+    assert problems[0].fix.startswith(f"if {other} is gone for good (not moved, not on a disk unmounted), run: "
+                                      f"recsearch index --index {root} {folder} (its records go); else restore it")
+    assert check_index(root).problems and "gone for good" in run("check", "--index", root).stderr
     run("index", "--index", root, folder, "--yes")  # the command check gives, confirmed
     assert check_index(root).ok and len(index_ids(root)) == 5
 
@@ -691,3 +693,79 @@ def test_a_remembered_source_that_is_the_index_is_refused(folder, monkeypatch):
     with pytest.raises(SourceError, match="is the index folder itself"):
         update_index(None, folder)
     assert index_ids(folder) == held and len(held) == 5
+
+
+# -- trial B: wording, numbers and small conveniences ----------------------------------------------
+
+def test_stats_says_one_year_once_and_one_conflict_singular(folder, tmp_path):
+    root = tmp_path / "index"
+    single = tmp_path / "single"
+    single.mkdir()
+    write(single, "a.txt", make_record(1))
+    write(single, "b.txt", make_record(1))  # the same id: one conflict
+    update_index([single], root)
+    text = run("stats", "--index", root).stdout
+    assert re.search(r"^Years:?\s+2001$", text, re.M), text
+    assert "1 conflict\n" in text or text.rstrip().endswith("1 conflict"), text
+    assert "1 conflicts" not in text
+
+
+def test_similar_says_which_record_its_list_is_like(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    like = sorted(index_ids(root))[0]
+    result = run("similar", like, "--index", root)
+    assert result.exit_code == 0 and result.stdout.count("Seedling survival study") >= 2
+    footer = result.stderr.strip().splitlines()[-1]
+    assert footer.startswith(f"Records like {like} (Seedling survival study number 0): ")
+    assert re.search(r": \d+ hits?, \d+ shown", footer), footer
+
+
+def test_quiet_still_shows_the_files_that_failed(folder, tmp_path):
+    (folder / "broken.xml").write_bytes(b"\x00\x01 not a record")
+    result = run("--quiet", "index", folder, "--index", tmp_path / "index")
+    assert result.exit_code == 1 and f"{folder / 'broken.xml'}: binary file" in result.stderr
+    assert "Built" in result.stdout
+
+
+def test_index_help_lists_every_format_the_readers_read():
+    from recsearch.formats import FORMATS
+    from recsearch.readers import RecordError, read_file_records
+
+    text = " ".join(runner.invoke(app, ["index", "--help"], env={"COLUMNS": "200"}).stdout.split())
+    for name in FORMATS[1:]:
+        assert f"{name} (" in text, name  # in the list of what each format is
+        try:  # and a reader reads it: no record here, but no unknown format either
+            assert read_file_records(b"\x00\x01", "x.bin", name).records == []
+        except RecordError:
+            pass
+
+
+def test_language_filter_takes_iso_codes(tmp_path):
+    from conftest import FIXTURE_SEEDS
+
+    root = tmp_path / "index"
+    update_index([FIXTURE_SEEDS], root)
+    by_name = run("search", "a OR e OR de", "--any", "--language", "portuguese", "--json", "--index", root)
+    by_code = run("search", "a OR e OR de", "--any", "--language", "pt", "--json", "--index", root)
+    assert json.loads(by_name.stdout)["total"] >= 1
+    assert json.loads(by_code.stdout)["hits"] == json.loads(by_name.stdout)["hits"]
+    assert "no record has language" not in by_code.stderr
+
+
+def test_an_index_path_that_is_a_file_is_said_so(tmp_path, folder):
+    afile = tmp_path / "afile"
+    afile.write_text("not an index")
+    for args in (["search", "x"], ["index", folder], ["stats"], ["check"]):
+        result = runner.invoke(app, [str(a) for a in args], env={"RECSEARCH_INDEX": str(afile)})
+        assert result.exit_code == 1 and result.stderr.strip() == (
+            f"recsearch: {afile} is a file, not an index folder: name a folder with --index (or RECSEARCH_INDEX)"), args
+
+
+def test_show_in_a_pipe_wraps_to_columns_when_set(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    record_id = sorted(index_ids(root))[0]
+    narrow = runner.invoke(app, ["show", record_id, "--index", str(root)], env={"COLUMNS": "50"}).stdout
+    wide = runner.invoke(app, ["show", record_id, "--index", str(root)], env={"COLUMNS": None}).stdout
+    assert max(map(len, narrow.splitlines())) <= 50 < max(map(len, wide.splitlines()))

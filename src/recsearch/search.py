@@ -14,7 +14,8 @@ from whoosh import query as wq
 from whoosh.collectors import TimeLimit
 
 from .errors import IndexAccessError, QueryError, RecsearchError
-from .facets import FACETS, KEY_FIELDS, count_facets, facet_key, facet_values, filter_query
+from .facets import (FACETS, KEY_FIELDS, count_facets, facet_key, facet_values, filter_query,
+                     with_language_names)
 from .index import build_schema
 from .postings import DocNumQuery, matching_docs
 from .query import RECORDS, HistoryRef, _records_only, bound_expansions, parse_query
@@ -249,7 +250,8 @@ class RecordIndex:
         q = parse_query(text, self._ix.schema, match_any)
         q = self._resolve_history(q, searcher, seen)
         q = bound_expansions(q, searcher.reader(), notes, origins)
-        restrict = filter_query(filters or {})
+        filters = with_language_names(filters or {})
+        restrict = filter_query(filters)
         if restrict is not None:
             self._note_unknown_filter_values(filters, searcher.reader(), notes)
             q = wq.And([q, restrict])

@@ -207,7 +207,7 @@ def people_text(matches, width: int | None, records: bool, explain: bool) -> str
 
 
 def record_text(record, width: int | None) -> str:
-    """`recsearch show`: one record in full, each line wrapped to the terminal (100 in a pipe)."""
+    """`recsearch show`: one record in full, each line wrapped to the terminal (or COLUMNS; else 100)."""
     width = min(width, 100) if width else 100
 
     def labelled(label: str, value: str) -> list[str]:
