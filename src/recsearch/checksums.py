@@ -151,8 +151,8 @@ def damage_marked(gen: str | Path) -> str | None:
     """The damage an earlier full verification of this generation found, or None."""
     try:
         return (Path(gen) / DAMAGE_MARK).read_text(encoding="utf-8").strip() or "found by `recsearch check`"
-    except FileNotFoundError:
-        return None
+    except (FileNotFoundError, PermissionError, NotADirectoryError):
+        return None  # no mark; or a folder this user may not read, which opening it says
     except (OSError, UnicodeDecodeError):
         return "found by `recsearch check`"
 
