@@ -10,7 +10,7 @@ import typer
 
 from .cli_common import IndexDir, JsonFlag, _fail, _print_json, _reports_errors, _say, command_hint, inform
 from . import views
-from .terminal import terminal_width, use_color
+from .terminal import clip, terminal_width, use_color
 
 # Joined to the `recsearch` app by cli.py.
 commands = typer.Typer()
@@ -107,7 +107,8 @@ def search_command(
         "--history/--no-history",
         help="Add this search to the history. Default: only a search shown on a terminal (not --json, "
              "--format or a pipe).")] = None,
-    ids: Annotated[bool, typer.Option("--ids", help="Add a column with each hit's id.")] = False,
+    ids: Annotated[bool, typer.Option("--ids", help="Show each hit's id: a column, or on a terminal a line "
+                                                    "under the title when ids are long.")] = False,
     json_out: JsonFlag = False,
 ) -> None:
     """Search the records: all words must match, or any with --any.
@@ -165,7 +166,7 @@ def search_command(
     if result.hits:
         shown = len(result.hits)
         more = " (more: --limit, --all)" if result.total > shown else ""
-        inform(f"{label}{result.total:,} hit{'s' * (result.total != 1)}, {shown} shown{more}; "
+        inform(f"{label}{result.total:,} hit{'s' * (result.total != 1)}, {shown:,} shown{more}; "
                f"recsearch show N opens hit N.")
 
 
@@ -175,7 +176,8 @@ def similar_command(
     record_id: Annotated[str, typer.Argument(metavar="ID|N", help="The record to find others like: its id, or N for hit N of the last search.")],
     index_dir: IndexDir = Path("index"),
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many records to show.")] = 10,
-    ids: Annotated[bool, typer.Option("--ids", help="Add a column with each record's id.")] = False,
+    ids: Annotated[bool, typer.Option("--ids", help="Show each record's id: a column, or on a terminal a line "
+                                                    "under the title when ids are long.")] = False,
     format: ExportFormat = "text",
     output: OutputFile = None,
     json_out: JsonFlag = False,
@@ -189,6 +191,7 @@ def similar_command(
     with RecordIndex(index_dir) as ix:
         record_id = _record_id(ix, record_id, index_dir)
         result = ix.similar(record_id, limit=limit)
+        like = ix.get(record_id)
     if _export(result.records, format, output, json_out):
         return
     if json_out:
@@ -196,6 +199,10 @@ def similar_command(
     elif result.hits:
         typer.echo(views.hit_table(result.hits, terminal_width(), ids))
         _remember_hits(index_dir, f"similar {record_id}", result.hits)
+        shown = len(result.hits)
+        more = " (more: --limit)" if result.total > shown else ""
+        inform(f"Records like {record_id} ({clip(like.title, 50)}): {result.total:,} hit"
+               f"{'s' * (result.total != 1)}, {shown:,} shown{more}; recsearch show N opens hit N.")
     else:
         _say(f"No records are like {record_id}.")
 
@@ -303,4 +310,6 @@ def show_command(
     if json_out:
         _json_out(record.to_dict(), output)
         return
-    typer.echo(views.record_text(record, terminal_width()))
+    from .terminal import prose_width
+
+    typer.echo(views.record_text(record, prose_width()))

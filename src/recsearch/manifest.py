@@ -28,7 +28,7 @@ _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE files(fid INTEGER PRIMARY KEY, path BLOB NOT NULL UNIQUE, size INTEGER NOT NULL,
                    mtime_ns INTEGER NOT NULL, sha256 TEXT NOT NULL, skipped INTEGER NOT NULL DEFAULT 0,
-                   problems TEXT, reason TEXT);
+                   problems TEXT, reason TEXT, warnings TEXT);
 CREATE TABLE ids(id TEXT PRIMARY KEY, fid INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX ids_of_file ON ids(fid);
 CREATE TABLE conflicts(fid INTEGER NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, PRIMARY KEY(fid, seq))
@@ -140,6 +140,11 @@ class Manifest:
         return self.con.execute(f"SELECT count(*) FROM ids JOIN files USING (fid) WHERE NOT ({inside})",
                                 params).fetchone()[0]
 
+    def holder(self, record_id: str) -> str | None:
+        """The path of the file holding one record, or None."""
+        row = self.con.execute("SELECT path FROM ids JOIN files USING (fid) WHERE id = ?", (record_id,)).fetchone()
+        return os.fsdecode(row[0]) if row else None
+
     def holders(self) -> Iterator[tuple[str, str]]:
         """(record id, path of the file holding it) for every record."""
         for record_id, path in self.con.execute("SELECT id, path FROM ids JOIN files USING (fid)"):
@@ -166,8 +171,11 @@ class ManifestDraft(Manifest):
                           "PRAGMA temp_store = FILE; PRAGMA temp.cache_size = -32000;")
         if live is None:
             con.executescript(_SCHEMA)
-        elif "reason" not in {row[1] for row in con.execute("PRAGMA table_info(files)")}:
-            con.execute("ALTER TABLE files ADD COLUMN reason TEXT")
+        else:  # a manifest of an earlier release: the columns added since, empty
+            columns = {row[1] for row in con.execute("PRAGMA table_info(files)")}
+            for column in ("reason", "warnings"):
+                if column not in columns:
+                    con.execute(f"ALTER TABLE files ADD COLUMN {column} TEXT")
         con.executescript("""
             CREATE TEMP TABLE scan(path BLOB PRIMARY KEY, size INTEGER, mtime_ns INTEGER) WITHOUT ROWID;
             CREATE TEMP TABLE reread(path BLOB PRIMARY KEY, known INTEGER) WITHOUT ROWID;
@@ -300,9 +308,15 @@ class ManifestDraft(Manifest):
         if row is None:
             return self.con.execute("INSERT INTO files(size, mtime_ns, sha256, skipped, problems, reason, path) "
                                     "VALUES (?, ?, ?, ?, ?, ?, ?)", (*values, key)).lastrowid
-        self.con.execute("UPDATE files SET size = ?, mtime_ns = ?, sha256 = ?, skipped = ?, problems = ?, reason = ? "
-                         "WHERE fid = ?", (*values, row[0]))
+        self.con.execute("UPDATE files SET size = ?, mtime_ns = ?, sha256 = ?, skipped = ?, problems = ?, reason = ?, "
+                         "warnings = NULL WHERE fid = ?", (*values, row[0]))
         return row[0]
+
+    def put_warnings(self, fid: int, warnings: list[tuple[int, list[str]]]) -> None:
+        """The reader's warnings of a file read, by record position (0: the file), kept to list
+        them on later runs that do not read the file again."""
+        self.con.execute("UPDATE files SET warnings = ? WHERE fid = ?",
+                         (json.dumps(warnings, ensure_ascii=False) if warnings else None, fid))
 
     def drop_file(self, path: str) -> None:
         """A file that could not be read: the manifest forgets it (it is read again next run)."""
@@ -348,6 +362,12 @@ class ManifestDraft(Manifest):
         for path, problems in self.con.execute("SELECT path, problems FROM files WHERE problems IS NOT NULL "
                                                "AND path NOT IN (SELECT path FROM reread) ORDER BY path"):
             yield os.fsdecode(path), json.loads(problems)
+
+    def kept_warnings(self) -> Iterator[tuple[str, list]]:
+        """(path, [(position, warnings)]) of the files not read this run that were read with warnings."""
+        for path, warnings in self.con.execute("SELECT path, warnings FROM files WHERE warnings IS NOT NULL "
+                                               "AND path NOT IN (SELECT path FROM reread) ORDER BY path"):
+            yield os.fsdecode(path), json.loads(warnings)
 
     def kept_reasons(self) -> Iterator[tuple[str, bool, str]]:
         """(path, skipped, reason) of the files not read this run that were skipped or failed whole."""

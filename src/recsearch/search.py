@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import threading
 from contextlib import contextmanager
@@ -13,7 +14,8 @@ from whoosh import query as wq
 from whoosh.collectors import TimeLimit
 
 from .errors import IndexAccessError, QueryError, RecsearchError
-from .facets import FACETS, KEY_FIELDS, count_facets, facet_key, facet_values, filter_query
+from .facets import (FACETS, KEY_FIELDS, count_facets, facet_key, facet_values, filter_query,
+                     with_language_names)
 from .index import build_schema
 from .postings import DocNumQuery, matching_docs
 from .query import RECORDS, HistoryRef, _records_only, bound_expansions, parse_query
@@ -146,9 +148,13 @@ class RecordIndex:
 
     @property
     def record_count(self) -> int:
-        from .ranking import record_count
+        """Live records, as `stats` counts them: term statistics still count deleted documents."""
+        searcher = self._open_searcher()
+        if not searcher.reader().has_deletions():
+            return searcher.doc_frequency("kind", "record")
+        from whoosh.query import Term
 
-        return record_count(self._open_searcher())
+        return sum(1 for _ in searcher.docs_for_query(Term("kind", "record")))
 
     def search(self, text: str, limit: int | None = 10, match_any: bool = False,
                options: SearchOptions | None = None) -> SearchResult:
@@ -244,7 +250,8 @@ class RecordIndex:
         q = parse_query(text, self._ix.schema, match_any)
         q = self._resolve_history(q, searcher, seen)
         q = bound_expansions(q, searcher.reader(), notes, origins)
-        restrict = filter_query(filters or {})
+        filters = with_language_names(filters or {})
+        restrict = filter_query(filters)
         if restrict is not None:
             self._note_unknown_filter_values(filters, searcher.reader(), notes)
             q = wq.And([q, restrict])
@@ -330,7 +337,26 @@ class RecordIndex:
 
     def get(self, record_id: str) -> Record | None:
         stored = self._open_searcher().document(id=record_id)
-        return _stored_record(stored) if stored else None
+        if not stored:
+            return None
+        record = _stored_record(stored)
+        if record.source and not os.path.isabs(record.source):
+            # Indexed by a release that stored the path relative to the folder of that run:
+            # the manifest knows the file's absolute path.
+            record.source = self._holder_path(record_id) or record.source
+        return record
+
+    def _holder_path(self, record_id: str) -> str | None:
+        from .sources import display_path
+        from .store import current_generation, load_manifest
+
+        gen = current_generation(self.root)
+        manifest = load_manifest(gen, self._ix.latest_generation()) if gen else None
+        if manifest is None:
+            return None
+        with manifest:
+            path = manifest.holder(record_id)
+        return display_path(path) if path else None
 
     def close(self) -> None:
         if self._searcher is not None:
