@@ -75,10 +75,17 @@ def to_ris(records: list[Record]) -> str:
             "issn": " ".join(record.issns), "language": _flat(record.language),
             "keywords": [_flat(s) for s in record.subjects], "doi": doi_of(record) or "",
             "urls": [record.url] if record.url else [], "accession_number": record.id,
+            "volume": _flat(record.volume), **_ris_pages(record.pages),
         }
         entry.update({k: v for k, v in optional.items() if v})
         entries.append(entry)
     return rispy.dumps(entries, implementation=Writer, list_tags=[*rispy.LIST_TYPE_TAGS, "AD"])
+
+
+def _ris_pages(pages: str | None) -> dict:
+    """`221-228` as SP and EP; a single page or article number as SP."""
+    first, _, last = _flat(pages).partition("-")
+    return {k: v.strip() for k, v in (("start_page", first), ("end_page", last)) if v.strip()}
 
 
 def _ris_date(date: str | None) -> str:
@@ -126,6 +133,7 @@ def to_bibtex(records: list[Record]) -> str:
         values = {
             "title": record.title,
             "journal": record.journal, "year": str(record.year) if record.year else None,
+            "volume": record.volume, "pages": record.pages,
             "abstract": record.summary, "issn": ", ".join(record.issns) or None,
             "publisher": record.publisher, "language": record.language,
             "keywords": ", ".join(record.subjects) or None, "doi": doi_of(record), "url": record.url,
