@@ -328,6 +328,30 @@ class RecordIndex:
             raise QueryError("empty name: give a name to look up")
         return lookup_authors(self._ix, name, limit=min(max(limit, 1), MAX_LIMIT), max_records=max_records)
 
+    # What deduplication (recsearch.dedup) reads: the stored records and a field's postings.
+    @property
+    def generation(self) -> tuple[Path, int]:
+        """The generation folder this index was opened from, and its Whoosh generation."""
+        return Path(self._ix.storage.folder), self._ix.latest_generation()
+
+    def stored_records(self):
+        """(document number, id, source, stored record JSON) of every live record, in index order."""
+        reader = self._open_searcher().reader()
+        for docnum, stored in reader.iter_docs():
+            if "record" in stored:
+                yield docnum, stored["id"], stored.get("source") or "", stored["record"]
+
+    def field_terms(self, fieldname: str, text: str) -> list[str]:
+        """The index terms `text` gives in a field, as its analyzer makes them."""
+        return list(self._ix.schema[fieldname].process_text(text, mode="index"))
+
+    def term_frequency(self, fieldname: str, term: str) -> int:
+        return self._open_searcher().doc_frequency(fieldname, term)
+
+    def term_docnums(self, fieldname: str, term: str) -> set[int]:
+        """The live documents holding a term, read from its posting list."""
+        return matching_docs(self._open_searcher(), wq.Term(fieldname, term))
+
     def get(self, record_id: str) -> Record | None:
         stored = self._open_searcher().document(id=record_id)
         return _stored_record(stored) if stored else None
