@@ -14,6 +14,7 @@ import re
 from unidecode import unidecode
 
 from .authors import split_name
+from .dedup.unique import source_note
 from .record import Record
 
 EXPORT_FORMATS = ("ris", "bibtex", "csv", "jsonl")
@@ -76,6 +77,7 @@ def to_ris(records: list[Record]) -> str:
             "keywords": [_flat(s) for s in record.subjects], "doi": doi_of(record) or "",
             "urls": [record.url] if record.url else [], "accession_number": record.id,
             "volume": _flat(record.volume), **_ris_pages(record.pages),
+            "notes": [_flat(source_note(record))] if source_note(record) else [],
         }
         entry.update({k: v for k, v in optional.items() if v})
         entries.append(entry)
@@ -139,6 +141,7 @@ def to_bibtex(records: list[Record]) -> str:
             "keywords": ", ".join(record.subjects) or None, "doi": doi_of(record), "url": record.url,
             # Not a standard field; JabRef keeps it, Zotero puts it in Extra.
             "affiliation": " and ".join(dict.fromkeys(_flat(a) for a in record.affiliations)) or None,
+            "note": source_note(record),  # a deduplicated work: the ids of every source (dedup/unique.py)
         }
         fields = [model.Field(k, _bibtex_value(v)) for k, v in values.items() if v]
         if record.authors:

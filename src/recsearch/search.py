@@ -42,10 +42,11 @@ class Hit:
     score: float | None  # None when sorted by something else than relevance
     snippet: dict | None = None  # with snippets: field, text, highlights
     matched: list[dict] | None = None  # with explain: per field, the words that matched
+    duplicates: list[str] | None = None  # with search --unique: the other records of the same work
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        for key in ("snippet", "matched"):
+        for key in ("snippet", "matched", "duplicates"):
             if data[key] is None:
                 del data[key]
         return data
