@@ -18,6 +18,7 @@ RAREST = 3
 # A word held by more records than this is no evidence of one work (share of the index, at least RARE_FLOOR).
 RARE_SHARE = 0.002
 RARE_FLOOR = 50
+COMMON_FACTOR = 20  # words up to this many times rarer than rare are used, all but one together
 MAX_CANDIDATES = 60  # the best-sharing ones, when a record shares rare words with more
 
 
@@ -50,9 +51,9 @@ class Blocking:
             count = self.frequency.get(term)
             if count is None:
                 count = self.frequency[term] = self.index.term_frequency("title", term)
-            if 2 <= count <= self.rare_limit:
+            if 2 <= count <= self.rare_limit * COMMON_FACTOR:
                 scored.append((count, term))
-        return [t for _, t in sorted(scored)[:RAREST]]
+        return [t for _, t in sorted(scored)[:RAREST + 1]]
 
     def by_title(self, keys: WorkKeys, title: str) -> set[str]:
         if is_generic(keys.title):  # generic titles never meet on their words
@@ -60,10 +61,14 @@ class Blocking:
         words = self.rare_words(title)
         if not words:
             return set()
+        frequent = [w for w in words if self.frequency[w] > self.rare_limit]
+        if not frequent:
+            words = words[:RAREST]
         counts: Counter[int] = Counter()
         for word in words:
             counts.update(self.index.term_docnums("title", word))
-        need = 2 if len(words) >= 2 else 1
+        # Only common words (a library on one topic): all but one of the four least common must be shared.
+        need = min(2, len(words)) if not frequent else max(1, len(words) - 1)
         best = [d for d, n in counts.most_common() if n >= need]
         found = self._ids(best[: MAX_CANDIDATES + 1])
         found.discard(keys.id)

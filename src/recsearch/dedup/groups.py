@@ -17,7 +17,7 @@ from pathlib import Path
 from .keys import WorkKeys
 
 STORE = "dedup.sqlite"
-VERSION = "1"
+VERSION = "2"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS works(id TEXT PRIMARY KEY, digest BLOB NOT NULL, keys TEXT NOT NULL) WITHOUT ROWID;
@@ -139,24 +139,27 @@ class Groups:
             self.parent[x], x = root, self.parent[x]
         return root
 
-    def _add(self, x: str, doi: str) -> None:
+    def _add(self, x: str, ids: Iterable[str]) -> None:
         if x not in self.parent:
             self.parent[x] = x
             self.members[x] = {x}
-            self.dois[x] = {doi} if doi else set()
+            self.dois[x] = set(ids)
 
-    def join(self, a: str, b: str, doi_a: str = "", doi_b: str = "", doi_clash_ok: bool = False) -> str | None:
-        """Join the groups of `a` and `b`; why not, if refused."""
-        self._add(a, doi_a)
-        self._add(b, doi_b)
+    def join(self, a: str, b: str, ids_a: Iterable[str] = (), ids_b: Iterable[str] = (),
+             clash_ok: bool = False) -> str | None:
+        """Join the groups of `a` and `b` (with their `doi:…`, `pmid:…` keys); why not, if refused."""
+        self._add(a, ids_a)
+        self._add(b, ids_b)
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return None
         small, large = sorted((ra, rb), key=lambda r: len(self.members[r]))
         if any(self.apart.get(m, set()) & self.members[large] for m in self.members[small]):
             return "a decision keeps records of the two groups apart"
-        if self.dois[ra] and self.dois[rb] and not self.dois[ra] & self.dois[rb] and not doi_clash_ok:
-            return "it would join records with different DOIs"
+        clash = _clashing_kinds(self.dois[ra], self.dois[rb])
+        if clash and not clash_ok:
+            # Through records without ids, two records with different ones would end up together.
+            return f"it would join records with different {'/'.join(clash).upper()}s"
         self.parent[small] = large
         self.members[large] |= self.members.pop(small)
         self.dois[large] |= self.dois.pop(small)
@@ -165,3 +168,9 @@ class Groups:
     def groups(self) -> list[list[str]]:
         """Every group of two or more records, each sorted, in order of their first record."""
         return sorted((sorted(m) for m in self.members.values() if len(m) > 1), key=lambda g: g[0])
+
+
+def _clashing_kinds(a: set[str], b: set[str]) -> list[str]:
+    """The id kinds both sets hold without a value in common (`doi`, `pmid`)."""
+    kinds = {k.split(":", 1)[0] for k in a} & {k.split(":", 1)[0] for k in b}
+    return sorted(k for k in kinds if not {x for x in a if x.startswith(k + ":")} & b)

@@ -27,6 +27,7 @@ _GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψω",
                   "upsilon phi chi psi omega".split()))
 _PAGE_NUMBER = re.compile(r"[A-Za-z]*\d+")
 _DOI = re.compile(r"10\.\d{3,9}/\S+")
+_INITIALS = re.compile(r"^(?:[A-Z]\.?-?(?:[a-z]{1,2}\.?)?){1,6}$")
 
 # Titles that name a kind of item, not a work: never enough on their own.
 GENERIC_TITLES = frozenset({
@@ -162,7 +163,13 @@ def family_key(name: str | None) -> str:
     """An author's family name folded, letters only (`Pérez-Martínez` → `perezmartinez`)."""
     if not name:
         return ""
-    family = split_name(name)[0]
+    words = name.split()
+    if "," in name:
+        family = name.split(",", 1)[0]
+    elif len(words) > 1 and _INITIALS.match(words[-1]) and not all(_INITIALS.match(w) for w in words[:-1]):
+        family = " ".join(words[:-1])  # MEDLINE's `Carneiro de Oliveira RdM`, `Wang YWZCJ`
+    else:
+        family = split_name(name)[0]
     return re.sub(r"[^a-z]", "", unidecode(family).lower())
 
 
@@ -192,6 +199,7 @@ class WorkKeys:
     year: int | None = None
     family: str = ""  # first author
     families: tuple[str, ...] = ()  # the first five authors
+    name_words: tuple[str, ...] = ()  # every word of the first author's name (names given in either order)
     journal: list[str] = field(default_factory=list)
     issns: frozenset = frozenset()
     volume: str = ""
@@ -207,14 +215,14 @@ class WorkKeys:
     def to_row(self) -> list:
         return [self.id, self.title, self.year, self.family, list(self.families), self.journal, sorted(self.issns),
                 self.volume, self.first_page, self.last_page, self.doi, sorted(self.ids), self.kind, self.meeting,
-                self.source, self.completeness]
+                self.source, self.completeness, list(self.name_words)]
 
     @classmethod
     def from_row(cls, row: list) -> WorkKeys:
         (rid, title, year, family, families, journal, issns, volume, first, last, doi, ids, kind, meeting, source,
-         completeness) = row
-        return cls(rid, title, year, family, tuple(families), journal, frozenset(issns), volume, first, last, doi,
-                   frozenset(ids), kind, meeting, source, completeness)
+         completeness, name_words) = row
+        return cls(rid, title, year, family, tuple(families), tuple(name_words), journal, frozenset(issns), volume,
+                   first, last, doi, frozenset(ids), kind, meeting, source, completeness)
 
 
 def work_keys(record: Record) -> WorkKeys:
@@ -227,6 +235,7 @@ def work_keys(record: Record) -> WorkKeys:
         id=record.id, title=key, year=record.year,
         family=family_key(record.authors[0].name) if record.authors else "",
         families=tuple(family_key(a.name) for a in record.authors[:5]),
+        name_words=tuple(fold(record.authors[0].name).split()) if record.authors else (),
         journal=journal, issns=frozenset(re.sub(r"[^0-9x]", "", i.lower()) for i in record.issns),
         volume=fold(record.volume), first_page=first, last_page=last,
         doi=doi_key(record.doi), ids=frozenset(identifier_keys(record)), kind=item_kind(key),

@@ -142,8 +142,8 @@ def _join(report: DedupReport, groups_store: GroupStore, decisions: dict, presen
             review[(a, b)] = reason
             continue
         ka, kb = keys_of(a), keys_of(b)
-        refused = groups.join(a, b, ka.doi if ka else "", kb.doi if kb else "",
-                              doi_clash_ok=reason.startswith(("marked", "different DOIs")))
+        refused = groups.join(a, b, _strong_ids(ka), _strong_ids(kb),
+                              clash_ok=reason.startswith(("marked", "different DOIs")))
         if refused:
             review[(a, b)] = f"{reason}, but {refused}"
         else:
@@ -159,6 +159,13 @@ def _join(report: DedupReport, groups_store: GroupStore, decisions: dict, presen
                      if groups.find(a) != groups.find(b)]
     report.works = report.records - sum(len(g["records"]) - 1 for g in report.groups)
     groups_store.save_groups([g["records"] for g in report.groups], [g["lead"] for g in report.groups])
+
+
+def _strong_ids(keys: WorkKeys | None) -> list[str]:
+    """The ids no two works share: DOI and PMID (a group holds one of each at most)."""
+    if keys is None:
+        return []
+    return ([f"doi:{keys.doi}"] if keys.doi else []) + [k for k in keys.ids if k.startswith("pmid:")]
 
 
 class _KeysLoader:
