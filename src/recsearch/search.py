@@ -335,6 +335,10 @@ class RecordIndex:
         """The generation folder this index was opened from, and its Whoosh generation."""
         return Path(self._ix.storage.folder), self._ix.latest_generation()
 
+    def _held_searcher(self):
+        """The searcher as it is: a run reading thousands of terms must not check for changes at each."""
+        return self._searcher or self._open_searcher()
+
     def stored_records(self):
         """(document number, id, source, stored record JSON) of every live record, in index order."""
         reader = self._open_searcher().reader()
@@ -344,14 +348,15 @@ class RecordIndex:
 
     def field_terms(self, fieldname: str, text: str) -> list[str]:
         """The index terms `text` gives in a field, as its analyzer makes them."""
-        return list(self._ix.schema[fieldname].process_text(text, mode="index"))
+        # The searcher's schema: the index's own reads the table of contents on every call.
+        return list(self._held_searcher().schema[fieldname].process_text(text, mode="index"))
 
     def term_frequency(self, fieldname: str, term: str) -> int:
-        return self._open_searcher().doc_frequency(fieldname, term)
+        return self._held_searcher().doc_frequency(fieldname, term)
 
     def term_docnums(self, fieldname: str, term: str) -> set[int]:
         """The live documents holding a term, read from its posting list."""
-        return matching_docs(self._open_searcher(), wq.Term(fieldname, term))
+        return matching_docs(self._held_searcher(), wq.Term(fieldname, term))
 
     def get(self, record_id: str) -> Record | None:
         stored = self._open_searcher().document(id=record_id)

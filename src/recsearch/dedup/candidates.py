@@ -31,6 +31,7 @@ class Blocking:
         self.ids_by_docnum = ids_by_docnum
         self.rare_limit = max(RARE_FLOOR, int(record_count * RARE_SHARE))
         self.frequency: dict[str, int] = {}
+        self.postings: dict[str, set[int]] = {}  # read once a run: records share their rare words
 
     def _ids(self, docnums) -> set[str]:
         return {self.ids_by_docnum[d] for d in docnums if d in self.ids_by_docnum}
@@ -66,7 +67,10 @@ class Blocking:
             words = words[:RAREST]
         counts: Counter[int] = Counter()
         for word in words:
-            counts.update(self.index.term_docnums("title", word))
+            docnums = self.postings.get(word)
+            if docnums is None:
+                docnums = self.postings[word] = self.index.term_docnums("title", word)
+            counts.update(docnums)
         # Only common words (a library on one topic): all but one of the four least common must be shared.
         need = min(2, len(words)) if not frequent else max(1, len(words) - 1)
         best = [d for d, n in counts.most_common() if n >= need]

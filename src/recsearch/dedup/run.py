@@ -148,9 +148,11 @@ def _join(report: DedupReport, groups_store: GroupStore, decisions: dict, presen
             review[(a, b)] = f"{reason}, but {refused}"
         else:
             reasons[(a, b)] = (reason, score)
+    by_group: dict[str, list[tuple[str, float]]] = {}
+    for (a, _), why in reasons.items():
+        by_group.setdefault(groups.find(a), []).append(why)
     for members in groups.groups():
-        inside = set(members)
-        found = [(r, s) for (a, b), (r, s) in reasons.items() if a in inside and b in inside]
+        found = by_group.get(groups.find(members[0]), [])
         lead = max(members, key=lambda m: (keys_of(m).completeness if keys_of(m) else 0, m == min(members)))
         report.groups.append({"records": members, "lead": lead,
                               "reason": "; ".join(dict.fromkeys(r for r, _ in found)),
