@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .groups import GroupStore
+from .groups import GroupStore, place_key
 from .keys import WorkKeys, is_generic
 
 RAREST = 3
@@ -40,8 +40,9 @@ class Blocking:
         found = set()
         if doi:
             found |= self._ids(self.index.term_docnums("doi", doi.lower()))
-        for key in keys.ids:
-            found.update(self.store.holders(key))
+        for key in [*keys.ids, place_key(keys)]:
+            if key:
+                found.update(self.store.holders(key))
         found.discard(keys.id)
         return found
 

@@ -31,6 +31,14 @@ CREATE INDEX IF NOT EXISTS groups_by_grp ON groups(grp);
 """
 
 
+def place_key(keys: WorkKeys) -> str:
+    """`at:sf|54|1`: journal initials, volume, first page; where a record is printed. A candidate key
+    only (generic titles meet through it), never evidence of one work by itself."""
+    if not (keys.journal and keys.volume and keys.first_page):
+        return ""
+    return f"at:{''.join(w[0] for w in keys.journal)}|{keys.volume}|{keys.first_page}"
+
+
 class GroupStore:
     """The deduplication state of one index generation (an open SQLite database; close it)."""
 
@@ -82,7 +90,8 @@ class GroupStore:
     def put(self, keys: WorkKeys, digest: bytes) -> None:
         self.con.execute("INSERT OR REPLACE INTO works VALUES (?, ?, ?)",
                          (keys.id, digest, json.dumps(keys.to_row(), separators=(",", ":"))))
-        self.con.executemany("INSERT OR IGNORE INTO idkeys VALUES (?, ?)", [(k, keys.id) for k in keys.ids])
+        found = list(keys.ids) + ([place_key(keys)] if place_key(keys) else [])
+        self.con.executemany("INSERT OR IGNORE INTO idkeys VALUES (?, ?)", [(k, keys.id) for k in found])
 
     def keys_of(self, rid: str) -> WorkKeys | None:
         row = self.con.execute("SELECT keys FROM works WHERE id = ?", (rid,)).fetchone()

@@ -68,7 +68,9 @@ def fold(text: str | None) -> str:
         return ""
     text = html.unescape(html.unescape(text))
     text = _TAGS.sub(" ", text)
-    text = "".join(_GREEK.get(c, c) for c in text.lower()) if any(c in _GREEK for c in text.lower()) else text
+    text = text.casefold()  # casefold, not lower: `µ` (micro) and `Μ` (capital mu) are one letter then
+    if any(c in _GREEK for c in text):
+        text = "".join(_GREEK.get(c, c) for c in text)
     text = _LATEX_ACCENT.sub(r"\1", text)
     text = _LATEX_COMMAND.sub(r"\1 ", text)
     text = unidecode(text).lower().replace("&", " and ")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..terminal import PIPE_CAPS, fit_table, wrap
+from ..terminal import PIPE_CAPS, clip, fit_table, wrap
 from .run import DedupReport, format_of
 
 
@@ -17,18 +17,19 @@ def prisma_text(report: DedupReport, width: int | None) -> str:
 
 
 def groups_text(report: DedupReport, width: int | None, limit: int | None) -> str:
-    """One row per record of each group: the group, the record, its format and file; the reason under it."""
+    """Each group: its number and the evidence, then one line per record (id, format, source file)."""
     lines = []
     shown = report.groups if limit is None else report.groups[:limit]
-    rows = []
     for n, group in enumerate(shown, 1):
-        for i, rid in enumerate(group["records"]):
-            mark = "*" if rid == group["lead"] else ""
-            rows.append([n if i == 0 else "", rid + mark, format_of(rid), report.sources_of.get(rid, "")])
-        rows.append(["", "", "", "why: " + group["reason"] + f" (score {group['score']:.2f})"])
-    if rows:
-        lines.append(fit_table(rows, ["Work", "Record", "Format", "Source file"], width,
-                               shrink={2: 6, 1: 14, 3: 20}, caps={3: PIPE_CAPS["value"]}, tablefmt="simple"))
+        lines += wrap(f"why: {group['reason']} (score {group['score']:.2f})", width, " " * 6, f"{n:>4}  ")
+        size = max(len(r) for r in group["records"]) + 1
+        for rid in group["records"]:
+            mark = "*" if rid == group["lead"] else " "
+            head = f"      {rid + mark:<{size}}  {format_of(rid) or '?':<11}  "
+            source = report.sources_of.get(rid, "")
+            room = None if width is None else max(width - len(head), 10)
+            lines.append(head + (clip(source, room) if room else source))
+    if shown:
         lines += wrap("* the most complete record, which stands for the work in search --unique and exports",
                       width, "  ")
     if limit is not None and len(report.groups) > limit:
