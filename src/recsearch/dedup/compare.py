@@ -21,6 +21,9 @@ NEAR_EQUAL = 95.0
 CLOSE = 88.0
 SUBTITLE = 97.0  # one title is the other plus a subtitle (databases drop it)
 REVIEW_FLOOR = 80.0
+# Identifiers of which a work has one: two that differ are two works. A database's own record
+# numbers (`cord_uid`, `wos`, `scopus`, `doaj`) are not: one database may hold a work twice.
+WORK_IDS = frozenset({"pmid", "pmcid", "arxiv"})
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def decide(a: WorkKeys, b: WorkKeys) -> Decision:
     """The decision for one pair of records (see the module docstring)."""
     shared = sorted(a.ids & b.ids) + ([f"doi:{a.doi}"] if a.doi and a.doi == b.doi else [])
     clashing_ids = sorted(k.split(":")[0] for k in a.ids for j in b.ids
-                          if k.split(":")[0] == j.split(":")[0] and k != j)
+                          if k.split(":")[0] == j.split(":")[0] and k != j and k.split(":")[0] in WORK_IDS)
     similarity = title_similarity(a.title, b.title)
     agree, clash = _agreement(a, b)
     kinds = _kinds_clash(a, b)
