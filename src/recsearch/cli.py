@@ -333,9 +333,10 @@ def check_command(
 
 def _register_commands() -> None:
     from .cli_search import commands
+    from .dedup.command import commands as dedup_commands
 
-    app.registered_commands += commands.registered_commands
-    order = ["index", "add", "search", "author", "show", "similar", "history", "stats", "check"]
+    app.registered_commands += commands.registered_commands + dedup_commands.registered_commands
+    order = ["index", "add", "search", "author", "show", "similar", "history", "dedup", "stats", "check"]
     app.registered_commands.sort(key=lambda c: order.index(c.name) if c.name in order else len(order))
 
 

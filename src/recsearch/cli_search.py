@@ -109,6 +109,9 @@ def search_command(
              "--format or a pipe).")] = None,
     ids: Annotated[bool, typer.Option("--ids", help="Show each hit's id: a column, or on a terminal a line "
                                                     "under the title when ids are long.")] = False,
+    unique: Annotated[bool, typer.Option(
+        "--unique", help="One hit per work (the groups of `recsearch dedup`): the most complete record, "
+                         "with the others' ids; exports keep every source's ids.")] = False,
     json_out: JsonFlag = False,
 ) -> None:
     """Search the records: all words must match, or any with --any.
@@ -126,6 +129,8 @@ def search_command(
                             facet_limit=facet_limit, snippets=snippets, explain=explain)
     with RecordIndex(index_dir) as ix:
         result = ix.search(text, limit=None if all_hits else limit, options=options)
+        if unique:
+            _collapse_duplicates(ix, result, text, options, None if all_hits else limit)
         entry = None
         shown_here = format in ("text", "table") and not json_out
         # The history is the strategy a person builds: not what scripts and exports run.
@@ -168,6 +173,38 @@ def search_command(
         more = " (more: --limit, --all)" if result.total > shown else ""
         inform(f"{label}{result.total:,} hit{'s' * (result.total != 1)}, {shown:,} shown{more}; "
                f"recsearch show N opens hit N.")
+
+
+def _collapse_duplicates(ix, result, text: str, options, limit: int | None) -> None:
+    """The hits with one per work, as the last `recsearch dedup` grouped them (dedup/unique.py)."""
+    from dataclasses import replace
+
+    from .dedup.run import saved_groups
+    from .dedup.unique import collapse
+
+    groups = saved_groups(ix)
+    if groups is None:
+        result.notes.append("no duplicates collapsed: run `recsearch dedup` first")
+        return
+    # A page of works needs more records than that: duplicates of the hits are among them.
+    if limit is not None and result.total > len(result.hits):
+        more = ix.search(text, limit=min(limit * 4, 1000), options=options)
+        result.records, result.hits = more.records, more.hits
+    try:
+        works = collapse(ix, groups, result.records, limit)
+    finally:
+        groups.close()
+    scores = {h.id: h.score for h in result.hits}
+    result.records = [r for r, _ in works]
+    result.hits = [replace(next(h for h in result.hits if h.id == r.id or h.id in others), id=r.id,
+                           title=r.title, authors=r.author_names, year=r.year, journal=r.journal,
+                           score=max((scores.get(i) or 0 for i in [r.id, *others]), default=None)
+                           if scores.get(r.id) is not None or others else scores.get(r.id),
+                           duplicates=others)
+                   for r, others in works]
+    collapsed = sum(len(others) for _, others in works)
+    if collapsed:
+        result.notes.append(f"{collapsed} duplicate record(s) collapsed into the works shown (recsearch dedup)")
 
 
 @commands.command("similar")

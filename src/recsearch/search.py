@@ -44,10 +44,11 @@ class Hit:
     score: float | None  # None when sorted by something else than relevance
     snippet: dict | None = None  # with snippets: field, text, highlights
     matched: list[dict] | None = None  # with explain: per field, the words that matched
+    duplicates: list[str] | None = None  # with search --unique: the other records of the same work
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        for key in ("snippet", "matched"):
+        for key in ("snippet", "matched", "duplicates"):
             if data[key] is None:
                 del data[key]
         return data
@@ -334,6 +335,35 @@ class RecordIndex:
         if not name.strip():
             raise QueryError("empty name: give a name to look up")
         return lookup_authors(self._ix, name, limit=min(max(limit, 1), MAX_LIMIT), max_records=max_records)
+
+    # What deduplication (recsearch.dedup) reads: the stored records and a field's postings.
+    @property
+    def generation(self) -> tuple[Path, int]:
+        """The generation folder this index was opened from, and its Whoosh generation."""
+        return Path(self._ix.storage.folder), self._ix.latest_generation()
+
+    def _held_searcher(self):
+        """The searcher as it is: a run reading thousands of terms must not check for changes at each."""
+        return self._searcher or self._open_searcher()
+
+    def stored_records(self):
+        """(document number, id, source, stored record JSON) of every live record, in index order."""
+        reader = self._open_searcher().reader()
+        for docnum, stored in reader.iter_docs():
+            if "record" in stored:
+                yield docnum, stored["id"], stored.get("source") or "", stored["record"]
+
+    def field_terms(self, fieldname: str, text: str) -> list[str]:
+        """The index terms `text` gives in a field, as its analyzer makes them."""
+        # The searcher's schema: the index's own reads the table of contents on every call.
+        return list(self._held_searcher().schema[fieldname].process_text(text, mode="index"))
+
+    def term_frequency(self, fieldname: str, term: str) -> int:
+        return self._held_searcher().doc_frequency(fieldname, term)
+
+    def term_docnums(self, fieldname: str, term: str) -> set[int]:
+        """The live documents holding a term, read from its posting list."""
+        return matching_docs(self._held_searcher(), wq.Term(fieldname, term))
 
     def get(self, record_id: str) -> Record | None:
         stored = self._open_searcher().document(id=record_id)

@@ -129,6 +129,8 @@ def bibtex_record(entry, source: str, position: int, macros: dict[str, str] | No
         issns=unique(re.findall(r"\d{4}-?\d{3}[\dXx]", get("issn") or "")),
         date=date,
         year=year_of(date),
+        volume=get("volume"),
+        pages=get("pages"),
         language=language_name(get("language", "langid")),
         url=url or doi_url(dois[0] if dois else None),
         doi=dois[0] if dois else None,

@@ -105,6 +105,8 @@ def doaj_article_record(item, source: str, position: int) -> Record:
         issns=issns,
         date=date,
         year=year_of(date),
+        volume=clean(_text(journal.get("volume"))),
+        pages="-".join(p for p in (clean(_text(bib.get(k))) for k in ("start_page", "end_page")) if p) or None,
         language=language_name(_text(_first(languages))),
         url=clean(fulltext) or doi_url(doi),
         doi=normalize_doi(doi),
