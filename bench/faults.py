@@ -214,7 +214,8 @@ def damage_trial(work: Path, corpus: Path, rng: random.Random) -> None:
     cli("index", corpus, "--index", pristine)  # an update: last-run.json
     expected_hits, expected_records = hits(pristine), records(pristine)
     gen = store.current_generation(pristine)
-    targets = [Path(store.CURRENT), Path("history.jsonl"), Path("last-run.json")]
+    # Every file beside the generations (CURRENT, sources.json, history, last run), then the generation's.
+    targets = [Path(p.name) for p in sorted(pristine.iterdir()) if p.is_file() and p.name != "LOCK"]
     targets += [Path(gen.name) / p.name for p in sorted(gen.iterdir()) if p.name != "MAIN_WRITELOCK"]
     rows = []
     tallies = {"found": 0, "wrong answers": 0, "crashes": 0, "not repaired": 0, "trials": 0}

@@ -273,6 +273,13 @@ def test_variants_with_two_surnames_are_one_person_and_others_stay_apart(two_sur
     ("Antonio J. Carcas", [(("antonio", "j"), ("carcas",))]),
     ("Jean-Pierre Dupont", [(("jean", "pierre"), ("dupont",))]),
     ("Perez Martinez AJ", [(("a", "j"), ("perez", "martinez"))]),
+    # A patronymic last: the official East Slavic order (family first) is read too.
+    ("ЗАЯЦ НИКОЛАЙ АЛЕКСЕЕВИЧ", [(("zaiats", "nikolai"), ("alekseevich",)),
+                                 (("nikolai", "alekseevich"), ("zaiats",))]),
+    ("Dmitri Dmitriyevich Shostakovich", [(("dmitri", "dmitriyevich"), ("shostakovich",))]),
+    # A typed apostrophe splits, the one transliteration adds for the soft sign does not.
+    ("М.В. Добровольская", [(("m", "v"), ("dobrovolskaia",))]),
+    ("Mary O'Brien", [(("mary",), ("o", "brien"))]),
 ])
 def test_name_readings(name, readings):
     assert [(r.given, r.family) for r in name_readings(name)] == readings
@@ -304,3 +311,22 @@ def test_given_name_and_first_surname_fit_the_person_best(people):
     assert score > name_score(query, rival)
     assert score > name_score(query, reversed_name)
     assert score >= 85
+
+
+@pytest.mark.parametrize("query, stored", [
+    ("Dobrovolskaia", "М.В. Добровольская"),
+    ("M V Dobrovolskaya", "М.В. Добровольская"),
+    ("Zaiats", "ЗАЯЦ НИКОЛАЙ АЛЕКСЕЕВИЧ"),
+    ("Nikolai Zaiats", "ЗАЯЦ НИКОЛАЙ АЛЕКСЕЕВИЧ"),
+])
+def test_cyrillic_names_are_found_by_their_transliterated_surname(query, stored):
+    # The stored name against another person of a similar given name: the surname decides.
+    assert name_score(parse_name(query), stored) >= 70
+    assert name_score(parse_name(query), stored) > name_score(parse_name(query), "Nikolai Zayas")
+
+
+def test_a_middle_name_left_out_fits_better_than_a_given_name_as_an_initial():
+    query = parse_name("Mathias Diaz")
+    assert name_score(query, "Mathias Gabriel Diaz Ogás") > name_score(query, "M. Diaz-Ricart")
+    assert name_score(parse_name("John Smith"), "John Michael Smith") > name_score(parse_name("John Smith"),
+                                                                                  "J. Smith")

@@ -156,3 +156,18 @@ def test_help_keeps_bracketed_defaults_visible():
     text = " ".join(run("index", "--help").stdout.replace("│", " ").split())
     assert "Default: those of the last run, else seeds/." in text
     assert "Default: the reader of the last run, else auto." in text
+
+
+@pytest.mark.parametrize("args, says", [
+    (["serch", "x"], "No such command 'serch'"),
+    (["search"], "Missing argument"),
+    (["search", "x", "--bogus"], "No such option: --bogus"),
+    (["search", "x", "--color", "always"], "--color is a global option: put it before the command name"),
+    (["--color", "sometimes", "search", "x"], "Invalid value for '--color'"),
+])
+def test_usage_errors_are_one_line_naming_the_help(args, says):
+    done = subprocess.run([sys.executable, "-m", "recsearch.cli", *args], capture_output=True, text=True)
+    assert done.returncode == 2 and done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("recsearch: error: ") and says in lines[0], done.stderr
+    assert lines[0].endswith(f"({'recsearch search' if args[0] == 'search' else 'recsearch'} --help)")

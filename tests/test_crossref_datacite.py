@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, SHARED_DATA
 from recsearch.readers import read_file_records, sniff_format
 
 FORMATS = ROOT / "tests" / "fixtures" / "formats"
-RAW = ROOT.parent.parent / "shared" / "data" / "raw"
+RAW = SHARED_DATA
 
 
 def read(data: bytes | str, name: str = "works.json"):
@@ -102,3 +102,15 @@ def test_same_doi_twice_in_one_dump_gives_two_records():
     found = read(json.dumps(WORK) + "\n" + json.dumps(WORK) + "\n", "dump.jsonl")
     assert [r.id for r in found.records] == ["crossref-10.1016/j.isci.2024.109744",
                                              "crossref-10.1016/j.isci.2024.109744-2"]
+
+
+def test_datacite_creator_name_packing_several_people_is_split():
+    item = {"doi": "10.5281/ZENODO.1", "titles": [{"title": "Tract stimulation"}], "publicationYear": 2017,
+            "creators": [{"name": "Howell, Bryan (Duke University); Lad, Shivanan P. (Duke University)"},
+                         {"name": "Besler, Basilius; Jungermann, Ludwig", "affiliation": ["Nürnberg"]},
+                         {"name": "NHM UT-University Of Tartu; Natural History Museum And Botanic Garden"}]}
+    [rec] = read(json.dumps(item)).records
+    assert [(a.name, a.affiliation) for a in rec.authors] == [
+        ("Bryan Howell", "Duke University"), ("Shivanan P. Lad", "Duke University"),
+        ("Basilius Besler", "Nürnberg"), ("Ludwig Jungermann", "Nürnberg"),
+        ("NHM UT-University Of Tartu; Natural History Museum And Botanic Garden", None)]

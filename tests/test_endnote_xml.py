@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, SHARED_DATA
 from recsearch.readers import read_file_records, sniff_format
 
 FORMATS = ROOT / "tests" / "fixtures" / "formats"
-RAW = ROOT.parent.parent / "shared" / "data" / "raw"
+RAW = SHARED_DATA
 
 # The shape Zotero and EndNote 20 write (one line, `&#xD;` between addresses); our own words.
 ZOTERO = """<?xml version="1.0" encoding="UTF-8"?><xml><records>

@@ -23,7 +23,8 @@ from recsearch.readers import read_seed_record
 from recsearch.record import Author, Record
 from recsearch.render import render_seed_record
 from recsearch.search.index import RecordIndex
-from recsearch.engine.manifest import FileState, Manifest, ManifestDraft
+from recsearch.engine.manifest import FileState, Manifest
+from recsearch.engine.manifest_draft import ManifestDraft
 from recsearch.engine.lock import IndexLock
 from recsearch.engine.store import current_generation, open_index
 

@@ -76,15 +76,43 @@ def test_damaged_segment_is_found_refused_and_rebuilt(built_index, damage):
         segment.unlink()
     report = check_index(built_index)
     assert [p.what for p in report.problems] == ["damaged"] and segment.name in report.problems[0].detail
-    searched = run("search", "study", "--index", built_index)
-    if damage != "zeroed, time kept":  # the cheap check on open sees a changed time or size
-        assert "the index needs `recsearch index`" in one_line_refusal(searched)
-    else:  # only the full check sees it: a search answers or says what is wrong, never crashes
-        assert searched.exit_code in (0, 1) and "internal error" not in searched.output
+    # Once check has found it, every search refuses (the cheap check alone would not see a
+    # damaged block whose file keeps its size and time).
+    assert "the index needs `recsearch index`" in one_line_refusal(run("search", "study", "--index", built_index))
     rebuilt = run("index", "--index", built_index)
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "rebuilt the whole index: the index is damaged" in rebuilt.stderr and "8 records" in rebuilt.stdout
     assert check_index(built_index).ok
+
+
+def test_damage_only_a_full_check_sees_is_refused_once_found(built_index):
+    """A zeroed block, its file's size and time kept: answered until check finds it, then refused
+    by every command that reads records, until `recsearch index` rebuilds."""
+    segment = segment_of(built_index)
+    zero_block(segment, keep_time=True)
+    before = run("search", "study", "--index", built_index)
+    assert before.exit_code in (0, 1) and "internal error" not in before.output
+    checked = run("check", "--index", built_index)
+    assert checked.exit_code == 1 and segment.name in checked.stdout
+    for command in (["search", "study"], ["stats"], ["author", "lindqvist"]):
+        line = one_line_refusal(run(*command, "--index", built_index))
+        assert segment.name in line and "its checksum differs" in line and "recsearch index" in line, command
+    assert run("index", "--index", built_index).exit_code == 0
+    assert not (store.current_generation(built_index) / checksums.DAMAGE_MARK).exists()
+    assert run("search", "study", "--index", built_index).exit_code == 0
+
+
+def test_a_full_check_that_passes_again_clears_the_mark(built_index):
+    """The damaged file restored as it was: the next full check clears the refusal."""
+    segment = segment_of(built_index)
+    st, kept = segment.stat(), segment.read_bytes()
+    zero_block(segment, keep_time=True)
+    assert not check_index(built_index).ok
+    assert run("search", "study", "--index", built_index).exit_code == 1
+    segment.write_bytes(kept)
+    os.utime(segment, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert check_index(built_index).ok
+    assert run("search", "study", "--index", built_index).exit_code == 0
 
 
 @pytest.mark.parametrize("damage", ["random", "empty", "deleted toc", "deleted checksums"])
@@ -216,3 +244,37 @@ def _denied_to_another_user(python: str, site: Path, built_index: Path) -> None:
             assert done.returncode == 1 and "permission denied" in done.stderr and "no index" not in done.stderr
             assert len(done.stderr.strip().splitlines()) == 1
         private.chmod(0o755 if private.is_dir() else 0o644)
+
+
+@pytest.mark.parametrize("damage", ["random", "deleted"])
+def test_damaged_sources_file_is_found_and_rewritten_by_the_next_run(built_index, damage):
+    remembered = built_index / store.SOURCES
+    before = store.read_remembered(built_index)
+    assert before is not None
+    if damage == "random":
+        remembered.write_bytes(os.urandom(64))
+    else:
+        remembered.unlink()
+    report = check_index(built_index)
+    assert [p.what for p in report.problems] == ["damaged"] and store.SOURCES in report.problems[0].detail
+    assert run("search", "study", "--index", built_index).exit_code == 0  # searches need only the generation
+    repaired = run("index", "--index", built_index)
+    assert repaired.exit_code == 0, repaired.output
+    assert store.read_remembered(built_index) == before and check_index(built_index).ok
+
+
+def test_a_damaged_history_line_is_warned_once_and_set_aside(tmp_path, capsys):
+    history = History(tmp_path)
+    for query in ("a", "b", "c"):
+        history.append(query, 1, 10)
+    path = tmp_path / "history.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[1] = b'{"number": 2, "query": "b", "hits": 1, "at": "2025-01-0\n'  # cut by a crash
+    path.write_bytes(b"".join(lines))
+    assert [e.query for e in History(tmp_path).entries()] == ["a", "c"]
+    warned = capsys.readouterr().err
+    assert "1 damaged line" in warned and "history.jsonl.damaged" in warned
+    assert (tmp_path / "history.jsonl.damaged").read_bytes() == lines[1]
+    assert [e.query for e in History(tmp_path).entries()] == ["a", "c"]
+    assert capsys.readouterr().err == ""  # repaired: not warned again
+    assert History(tmp_path).append("d", 1, 10).number == 4

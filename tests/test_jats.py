@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, SHARED_DATA
 from recsearch.readers import read_file_records, sniff_format
 
 FORMATS = ROOT / "tests" / "fixtures" / "formats"
-RAW = ROOT.parent.parent / "shared" / "data" / "raw"
+RAW = SHARED_DATA
 
 # PMC's shape: several rids in one xref, a body as collab, an aff inside a contrib, ids; our own words.
 PMC = """<?xml version="1.0"?>

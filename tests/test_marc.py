@@ -9,11 +9,11 @@ import unicodedata
 import pymarc
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, SHARED_DATA
 from recsearch.readers import read_file_records, sniff_format
 
 FORMATS = ROOT / "tests" / "fixtures" / "formats"
-RAW = ROOT.parent.parent / "shared" / "data" / "raw"
+RAW = SHARED_DATA
 
 
 def read(data: bytes, name: str = "catalogue.mrc"):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, SHARED_DATA
 from recsearch.readers import read_file_records, sniff_format
 
 FORMATS = ROOT / "tests" / "fixtures" / "formats"
-RAW = ROOT.parent.parent / "shared" / "data" / "raw"
+RAW = SHARED_DATA
 
 # A repository's ListRecords answer in oai_dc (DSpace, OJS, SciELO shapes); our own words.
 LIST_RECORDS = """<?xml version="1.0" encoding="UTF-8"?>

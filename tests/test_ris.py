@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, SHARED_DATA
 from recsearch.export import family_given, to_ris
 from recsearch.readers import read_file_records, sniff_format
 from recsearch.readers.common import given_name_first, unique
 from strategies import records
 
 FORMATS = ROOT / "tests" / "fixtures" / "formats"
-RAW = ROOT.parent.parent / "shared" / "data" / "raw"
+RAW = SHARED_DATA
 
 
 def read(text: str | bytes, name: str = "export.ris"):

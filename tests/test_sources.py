@@ -147,7 +147,9 @@ def test_a_remembered_source_gone_keeps_its_records(folder, tmp_path):
     assert "no such file or folder; its records are kept" in report.failed[0]["error"]
     problems = check_index(root).problems
     assert [p.what for p in problems] == ["source-gone"]
-    assert problems[0].fix == f"recsearch index --index {root} {folder}"
+    assert problems[0].fix.startswith(f"if {other} is gone for good (not moved, not on a disk unmounted), run: "
+                                      f"recsearch index --index {root} {folder} (its records go); else restore it")
+    assert check_index(root).problems and "gone for good" in run("check", "--index", root).stderr
     run("index", "--index", root, folder, "--yes")  # the command check gives, confirmed
     assert check_index(root).ok and len(index_ids(root)) == 5
 
@@ -488,6 +490,13 @@ def test_on_a_terminal_the_removal_is_asked(folder, tmp_path):
         assert select.select([main], [], [], 60)[0], seen
         seen += os.read(main, 1024)
     assert b"would remove 4 of the 5 records" in seen
+    # The progress line is cleared before the question and not redrawn over it while it waits.
+    before = seen[:seen.index(b"recsearch: the sources named")]
+    assert b"\r" not in before or before.endswith(b"\r\x1b[K"), before
+    later = b""
+    while select.select([main], [], [], 1.5)[0]:  # three redraws of the timer would come in 1.5 s
+        later += os.read(main, 1024)
+    assert b"Scanning" not in later and b"\r" not in later, later
     os.write(main, b"n\n")
     assert child.wait(60) == 1
     os.close(main)
@@ -583,3 +592,180 @@ def test_watch_applies_a_new_file_once_even_with_the_index_inside_the_sources(fo
         guard.cancel()
     assert rest.strip() == ""
     assert len(index_ids(folder / "index")) == 6
+
+
+def test_the_history_counts_live_records_after_a_file_is_deleted(folder, tmp_path):
+    """A search logged after an update counts what `stats` counts, not the deleted documents too."""
+    root = tmp_path / "index"
+    update_index([folder], root)
+    (folder / "001.txt").unlink()
+    write(folder, "002.txt", make_record(2, "Seedling survival study, revised"))  # deletes and re-adds
+    update_index([folder], root)
+    assert index_stats(root).records == 4
+    result = run("search", "seedling", "--json", "--history", "--index", root)
+    assert result.exit_code == 0, result.output
+    entry = History(root).entries()[-1]
+    assert entry.records == 4
+    assert "on 4 records" in run("history", "--export", "-", "--index", root).stdout
+
+
+def test_a_record_source_is_absolute_whatever_folder_indexed_it(folder, tmp_path):
+    """Indexed from the folder above with a relative path, shown from elsewhere: the path opens."""
+    root = tmp_path / "index"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert run("index", folder.name, "--index", root, cwd=folder.parent).exit_code == 0
+    record_id = sorted(index_ids(root))[0]
+    shown = json.loads(run("show", record_id, "--json", "--index", root, cwd=elsewhere).stdout)
+    assert os.path.isabs(shown["source"]) and Path(shown["source"]).is_file()
+    assert Path(shown["source"]).parent == folder
+    text = run("show", record_id, "--index", root, cwd=elsewhere).stdout
+    assert str(folder) in text
+
+
+def test_an_index_that_stored_relative_sources_shows_them_absolute(folder, tmp_path, monkeypatch):
+    """Records indexed by the release that stored paths relative to the run's folder."""
+    from recsearch.ingest import build
+
+    root = tmp_path / "index"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(build, "display_path", lambda path: os.path.relpath(path))
+    update_index([folder], root)
+    monkeypatch.undo()
+    record_id = sorted(index_ids(root))[0]
+    with store.open_index(root).searcher() as searcher:
+        stored = searcher.document(id=record_id)
+    assert not os.path.isabs(json.loads(stored["record"])["source"])  # the old form is really stored
+    with RecordIndex(root) as ix:
+        source = ix.get(record_id).source
+    assert os.path.isabs(source) and Path(source).is_file() and Path(source).parent == folder
+
+
+WARNED_RIS = ("TY  - JOUR\nTI  - Seedlings under snow\nAU  - Lima, Ana\nPY  - 2020\nER  - \n"
+              "TY  - JOUR\nDO  - 10.1186/x\nER  - \n")  # the second record: no title, no authors
+
+
+def test_reader_warnings_are_listed_on_every_run_not_only_when_read(folder, tmp_path):
+    """`--verbose` lists them although unchanged files are not read again; a changed file's go."""
+    warned = folder / "warned.ris"
+    warned.write_text(WARNED_RIS, encoding="utf-8")
+    root = tmp_path / "index"
+    first = update_index([folder], root).warnings
+    assert first == [{"file": str(warned), "warnings": ["record 2: no title and no authors: not indexed"]}]
+    again = update_index([folder], root)
+    assert again.unchanged == 6 and again.warnings == first
+    os.utime(warned, ns=(1, 1))  # touched, not changed: kept without reading
+    assert update_index([folder], root).warnings == first
+    result = run("index", "--verbose", "--index", root)
+    assert f"warning: {warned}: record 2: no title and no authors" in result.stderr
+    assert "read with warnings" in run("index", "--index", root).stdout
+    warned.write_text(WARNED_RIS.split("TY  - JOUR\nDO")[0], encoding="utf-8")
+    changed = update_index([folder], root)
+    assert changed.updated == 1 and changed.warnings == []
+    assert update_index([folder], root).warnings == []
+
+
+def test_the_index_folder_named_as_a_source_is_refused(folder, tmp_path):
+    """An index in the folder of its own sources would read its own files as records."""
+    before = sorted(p.name for p in folder.iterdir())
+    with pytest.raises(SourceError, match="is the index folder itself"):
+        update_index([folder], folder)
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing written
+    result = run("index", folder, "--index", folder)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "index folder itself" in result.stderr
+    root = tmp_path / "index"
+    update_index([folder], root)
+    with pytest.raises(SourceError, match="is inside the index folder"):
+        update_index([store.current_generation(root)], root)
+    assert len(index_ids(root)) == 5
+
+
+
+
+def test_a_remembered_source_that_is_the_index_is_refused(folder, monkeypatch):
+    """An index an earlier release built in its own source folder: refused, its records kept."""
+    from recsearch.ingest import build
+
+    monkeypatch.setattr(build, "sources_in_index", lambda paths, index: [])  # as that release did
+    update_index([folder], folder)
+    monkeypatch.undo()
+    held = index_ids(folder)
+    with pytest.raises(SourceError, match="is the index folder itself"):
+        update_index(None, folder)
+    assert index_ids(folder) == held and len(held) == 5
+
+
+# -- trial B: wording, numbers and small conveniences ----------------------------------------------
+
+def test_stats_says_one_year_once_and_one_conflict_singular(folder, tmp_path):
+    root = tmp_path / "index"
+    single = tmp_path / "single"
+    single.mkdir()
+    write(single, "a.txt", make_record(1))
+    write(single, "b.txt", make_record(1))  # the same id: one conflict
+    update_index([single], root)
+    text = run("stats", "--index", root).stdout
+    assert re.search(r"^Years:?\s+2001$", text, re.M), text
+    assert "1 conflict\n" in text or text.rstrip().endswith("1 conflict"), text
+    assert "1 conflicts" not in text
+
+
+def test_similar_says_which_record_its_list_is_like(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    like = sorted(index_ids(root))[0]
+    result = run("similar", like, "--index", root)
+    assert result.exit_code == 0 and result.stdout.count("Seedling survival study") >= 2
+    footer = result.stderr.strip().splitlines()[-1]
+    assert footer.startswith(f"Records like {like} (Seedling survival study number 0): ")
+    assert re.search(r": \d+ hits?, \d+ shown", footer), footer
+
+
+def test_quiet_still_shows_the_files_that_failed(folder, tmp_path):
+    (folder / "broken.xml").write_bytes(b"\x00\x01 not a record")
+    result = run("--quiet", "index", folder, "--index", tmp_path / "index")
+    assert result.exit_code == 1 and f"{folder / 'broken.xml'}: binary file" in result.stderr
+    assert "Built" in result.stdout
+
+
+def test_index_help_lists_every_format_the_readers_read():
+    from recsearch.formats import FORMATS
+    from recsearch.readers import RecordError, read_file_records
+
+    text = " ".join(runner.invoke(app, ["index", "--help"], env={"COLUMNS": "200"}).stdout.split())
+    for name in FORMATS[1:]:
+        assert f"{name} (" in text, name  # in the list of what each format is
+        try:  # and a reader reads it: no record here, but no unknown format either
+            assert read_file_records(b"\x00\x01", "x.bin", name).records == []
+        except RecordError:
+            pass
+
+
+def test_language_filter_takes_iso_codes(tmp_path):
+    from conftest import FIXTURE_SEEDS
+
+    root = tmp_path / "index"
+    update_index([FIXTURE_SEEDS], root)
+    by_name = run("search", "a OR e OR de", "--any", "--language", "portuguese", "--json", "--index", root)
+    by_code = run("search", "a OR e OR de", "--any", "--language", "pt", "--json", "--index", root)
+    assert json.loads(by_name.stdout)["total"] >= 1
+    assert json.loads(by_code.stdout)["hits"] == json.loads(by_name.stdout)["hits"]
+    assert "no record has language" not in by_code.stderr
+
+
+def test_an_index_path_that_is_a_file_is_said_so(tmp_path, folder):
+    afile = tmp_path / "afile"
+    afile.write_text("not an index")
+    for args in (["search", "x"], ["index", folder], ["stats"], ["check"]):
+        result = runner.invoke(app, [str(a) for a in args], env={"RECSEARCH_INDEX": str(afile)})
+        assert result.exit_code == 1 and result.stderr.strip() == (
+            f"recsearch: {afile} is a file, not an index folder: name a folder with --index (or RECSEARCH_INDEX)"), args
+
+
+def test_show_in_a_pipe_wraps_to_columns_when_set(folder, tmp_path):
+    root = tmp_path / "index"
+    update_index([folder], root)
+    record_id = sorted(index_ids(root))[0]
+    narrow = runner.invoke(app, ["show", record_id, "--index", str(root)], env={"COLUMNS": "50"}).stdout
+    wide = runner.invoke(app, ["show", record_id, "--index", str(root)], env={"COLUMNS": None}).stdout
+    assert max(map(len, narrow.splitlines())) <= 50 < max(map(len, wide.splitlines()))

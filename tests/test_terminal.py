@@ -310,3 +310,42 @@ def test_real_samples_fit_80_columns(tmp_path):
         code, text = run_on_terminal([*args, "--index", tmp_path / "ix"], cwd=tmp_path)
         assert code == 0, text
         assert_fits(text)
+
+
+# Trial A13: --ids at 80 columns keeps the author, the journal and the title's room.
+
+def _datacite_hits(n: int):
+    from recsearch.search.index import Hit
+
+    return [Hit(id=f"datacite-10.1594/pangaea.{682903 + i}", title=f"Continuous meteorological observations at "
+                f"station Neumayer ({i}) with radiation and upper air soundings", authors=[f"König-Langlo, Gert {i}",
+                "Loose, Bernd"], year=2008, journal="PANGAEA - Data Publisher for Earth & Environmental Science",
+                score=1.0) for i in range(n)]
+
+
+def test_long_ids_go_under_their_titles_at_80_columns():
+    from recsearch.cli.views import hit_table
+
+    hits = _datacite_hits(12)
+    text = hit_table(hits, 80, ids=True)
+    lines = assert_fits(text)
+    assert lines[0].split() == ["#", "Year", "First", "author", "Title", "Journal"]
+    title_start = lines[0].index("Title")
+    for n, hit in enumerate(hits):
+        row, under = lines[2 + 2 * n], lines[3 + 2 * n]
+        assert row.split()[0] == str(n + 1) and "König-Langlo" in row and "PANGAEA" in row
+        assert len(row[title_start:].split("  ")[0]) >= 30  # the title keeps the most room (40 here)
+        assert under.strip() == f"id: {hit.id}" and under.index("id:") == title_start  # whole, copyable
+
+
+def test_short_ids_stay_a_column_at_80_columns_and_long_ones_in_a_pipe():
+    from dataclasses import replace
+
+    from recsearch.cli.views import hit_table
+
+    hits = [replace(hit, id=f"pmid-{9000000 + n}", title="Investigations of a coronavirus outbreak")
+            for n, hit in enumerate(_datacite_hits(3))]
+    lines = assert_fits(hit_table(hits, 80, ids=True))
+    assert lines[0].split()[-1] == "Id" and len(lines) == 2 + len(hits) and lines[2].endswith("pmid-9000000")
+    piped = hit_table(_datacite_hits(3), None, ids=True).splitlines()
+    assert piped[0].split()[-1] == "Id" and piped[2].endswith("datacite-10.1594/pangaea.682903")

@@ -11,7 +11,7 @@ import io
 import json
 import re
 
-
+from .dedup.unique import source_note
 from .names import split_name
 from .record import Record
 from .text import transliterate
@@ -75,10 +75,18 @@ def to_ris(records: list[Record]) -> str:
             "issn": " ".join(record.issns), "language": _flat(record.language),
             "keywords": [_flat(s) for s in record.subjects], "doi": doi_of(record) or "",
             "urls": [record.url] if record.url else [], "accession_number": record.id,
+            "volume": _flat(record.volume), **_ris_pages(record.pages),
+            "notes": [_flat(source_note(record))] if source_note(record) else [],
         }
         entry.update({k: v for k, v in optional.items() if v})
         entries.append(entry)
     return rispy.dumps(entries, implementation=Writer, list_tags=[*rispy.LIST_TYPE_TAGS, "AD"])
+
+
+def _ris_pages(pages: str | None) -> dict:
+    """`221-228` as SP and EP; a single page or article number as SP."""
+    first, _, last = _flat(pages).partition("-")
+    return {k: v.strip() for k, v in (("start_page", first), ("end_page", last)) if v.strip()}
 
 
 def _ris_date(date: str | None) -> str:
@@ -126,11 +134,13 @@ def to_bibtex(records: list[Record]) -> str:
         values = {
             "title": record.title,
             "journal": record.journal, "year": str(record.year) if record.year else None,
+            "volume": record.volume, "pages": record.pages,
             "abstract": record.summary, "issn": ", ".join(record.issns) or None,
             "publisher": record.publisher, "language": record.language,
             "keywords": ", ".join(record.subjects) or None, "doi": doi_of(record), "url": record.url,
             # Not a standard field; JabRef keeps it, Zotero puts it in Extra.
             "affiliation": " and ".join(dict.fromkeys(_flat(a) for a in record.affiliations)) or None,
+            "note": source_note(record),  # a deduplicated work: the ids of every source (dedup/unique.py)
         }
         fields = [model.Field(k, _bibtex_value(v)) for k, v in values.items() if v]
         if record.authors:

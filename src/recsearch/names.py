@@ -25,7 +25,13 @@ def name_id(name: str) -> str:
 
 
 def fold_words(text: str) -> list[str]:
-    return [w for w in _SPLIT.split(fold(text).lower()) if w]
+    """Folded words; an apostrophe typed splits (`O'Brien`), one that transliteration adds
+    does not (`Добровольская` → `dobrovolskaia`, as the search index folds it)."""
+    typed = _TYPED_APOSTROPHES.sub(" ", text.casefold())
+    return [w for w in _SPLIT.split(fold(typed).lower().replace("'", "")) if w]
+
+
+_TYPED_APOSTROPHES = re.compile("['\u2019]")
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,13 @@ def _is_initials(word: str, shouting: bool = False) -> bool:
 
 
 _VOWELS = re.compile("[AEIOUY]")
+# East Slavic patronymics, transliterated: -ovich, -evich, -ovna, -evna, -ichna (Ukrainian -ovych, -ivna).
+_PATRONYMIC = re.compile(r"(?:ov|ev|yev|iev)(?:ich|ych|na)|ichna|ivna|inichna")
+
+
+def _is_patronymic(word: str) -> bool:
+    folded = "".join(fold_words(word))
+    return len(folded) > 6 and _PATRONYMIC.search(folded[-6:]) is not None and not folded.isdigit()
 
 
 def _given_words(text: str, shouting: bool = False) -> tuple[str, ...]:
@@ -150,6 +163,8 @@ def name_similarity(query: NameParts, candidate: NameParts) -> float:
             if role == "family" and best < 0.75 and typed_at:
                 # Left out: a particle, a surname after the first one typed, or one before it.
                 weight = _LATER_PARTICLE if particle else _LATER_SURNAME if i > typed_at[0] else _EARLIER_SURNAME
+            if role == "given" and best < 0.75 and any(fits["given", j] >= 0.75 for j in range(i)):
+                weight = _LATER_GIVEN  # a middle name left out: `Mathias Diaz` for Mathias Gabriel Diaz
             if not particle and role == "family":
                 family_fit = max(family_fit, best)
             weights.append(weight)
@@ -197,6 +212,9 @@ _EXACT_SURNAME = 2.0
 _LATER_SURNAME = 0.25
 _LATER_PARTICLE = 0.1
 _EARLIER_SURNAME = 1.0
+# A given name after the first one typed, left out: middle names are seldom cited (half
+# weight, so that a surname read as a middle name still fits less than a first surname).
+_LATER_GIVEN = 0.5
 # A full given name typed fits a stored initial (`Rodrigo` for `R.`) less than
 # the name itself would, and less than an initial typed for it.
 _FULL_FOR_INITIAL = 0.75
@@ -207,13 +225,19 @@ def name_readings(name: str) -> tuple[NameParts, ...]:
     """The ways a stored name may split into given and family words.
 
     Written without a comma, `Silvia Jiménez Merino` may be Silvia of the
-    Jiménez Merino or Silvia Jiménez of the Merino (as `John Michael Smith`):
-    position cannot tell, so both are read and the typed name picks.
+    Jiménez Merino or Silvia Jiménez of the Merino (as `John Michael Smith`),
+    and `Заяц Николай Алексеевич` family name first: position cannot tell, so
+    each is read and the typed name picks.
     """
     parts = parse_name(name)
     readings = [parts]
     family, given, initials_last = split_name(name)
     tokens = given.split()
+    if "," not in name and len(tokens) == 2 and _is_patronymic(family) and not _is_patronymic(tokens[1]):
+        # `Заяц Николай Алексеевич`: the official East Slavic order, family name first (or
+        # Anna Maria Rabinovich: a surname in -ovich; the typed name picks).
+        readings.append(NameParts(tuple(fold_words(f"{tokens[1]} {family}")), tuple(fold_words(tokens[0]))))
+        return tuple(readings)
     if "," in name or initials_last or " " in family or len(tokens) < 2:
         return tuple(readings)
     last = tokens[-1]
@@ -224,7 +248,8 @@ def name_readings(name: str) -> tuple[NameParts, ...]:
     moved = tuple(w for t in tokens[cut:] for w in fold_words(t))
     shouting = " ".join(name.split()).isupper()
     if (moved and parts.given[-len(moved):] == moved and not _is_initials(last.strip(".-"), shouting)
-            and "." not in last and all(len(w) > 1 for w in moved) and moved[-1] not in PARTICLES):
+            and "." not in last and all(len(w) > 1 for w in moved) and moved[-1] not in PARTICLES
+            and not _is_patronymic(last)):
         readings.append(NameParts(parts.given[: -len(moved)], moved + parts.family))
     return tuple(readings)
 

@@ -27,6 +27,9 @@ class Record:
     issns: list[str] = field(default_factory=list)
     date: str | None = None
     year: int | None = None
+    # Where in the journal: volume as given, pages as given (`221-8`, `e1003`); deduplication compares them.
+    volume: str | None = None
+    pages: str | None = None
     language: str | None = None
     url: str | None = None
     # Lower case, no resolver prefix (`10.1038/nature12373`).

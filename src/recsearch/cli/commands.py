@@ -12,9 +12,11 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import RecsearchError
+from .common import OneLineUsageErrors
 
 app = typer.Typer(
     name="recsearch",
+    cls=OneLineUsageErrors,
     help="Fast, offline, accent-blind search over library catalogue records.",
     # --install-completion / --show-completion; typer's completion code is imported anyway.
     add_completion=True,
@@ -26,6 +28,7 @@ app = typer.Typer(
 )
 
 from . import common, terminal  # noqa: E402
+from ..formats import FORMATS, formats_help  # noqa: E402
 from .common import IndexDir, JsonFlag, fail, print_json, reports_errors, say  # noqa: E402
 
 
@@ -66,10 +69,8 @@ def global_options(
 
 FormatOption = Annotated[Optional[str], typer.Option(
     "--format", metavar="FORMAT",
-    help="Reader to use: auto (tell by content), seed, doaj-json, doaj-xml, pubmed (XML or MEDLINE text), "
-         "cord19, ris, bibtex, endnote-xml, marc, marcxml, crossref, datacite, jats, oai, jalc, mods, wos, "
-         "zotero-csv. Remembered for later runs; --format auto returns to detection. Default: the reader of the "
-         "last run, else auto.")]
+    help=f"Reader to use: auto (tell by content), {', '.join(FORMATS[1:])}. Remembered for later runs; "
+         "--format auto returns to detection. Default: the reader of the last run, else auto.")]
 ExcludeOption = Annotated[Optional[list[str]], typer.Option(
     "--exclude", metavar="GLOB",
     help="Leave out files and folders whose name or path matches (repeatable; remembered for later runs; "
@@ -77,7 +78,17 @@ ExcludeOption = Annotated[Optional[list[str]], typer.Option(
 VerboseFlag = Annotated[bool, typer.Option("--verbose", "-v", help="List reader warnings and skipped files.")]
 
 
-@app.command("index")
+INDEX_HELP = f"""Bring the index up to date with the record files.
+
+Adds new files, re-reads changed ones, removes the records of deleted ones
+(unchanged files are not read).
+
+Files may be in any of these formats, told by their content, gzip-compressed
+or not: {formats_help()}.
+"""
+
+
+@app.command("index", help=INDEX_HELP)
 @reports_errors
 def index_command(
     paths: Annotated[
@@ -96,14 +107,7 @@ def index_command(
     format: FormatOption = None,
     exclude: ExcludeOption = None,
 ) -> None:
-    """Bring the index up to date with the record files.
-
-    Adds new files, re-reads changed ones, removes the records of deleted ones
-    (unchanged files are not read).
-
-    Files may be VuFind record pages (seed), DOAJ JSON or XML, PubMed XML or
-    MEDLINE text, or the CORD-19 metadata CSV, gzip-compressed or not.
-    """
+    """Bring the index up to date with the record files (help: INDEX_HELP)."""
     if add and not paths:
         fail("--add needs the files or folders to add", 2)
     report = _run_update(paths or None, index_dir, rebuild, json_out, verbose, format, exclude=exclude, add=add,
@@ -153,8 +157,13 @@ def _run_update(paths, index_dir, rebuild, json_out, verbose, format=None, *, ex
             return True
         if not (sys.stdin.isatty() and sys.stderr.isatty()):
             return False
-        return typer.confirm(f"recsearch: the sources named would remove {removing:,} of the {total:,} records "
-                             "(the files no longer under them). Go ahead?", default=False, err=True)
+        if line is not None:
+            line.pause()  # the timer would redraw over the question while it waits for the answer
+        answer = typer.confirm(f"recsearch: the sources named would remove {removing:,} of the {total:,} records "
+                               "(the files no longer under them). Go ahead?", default=False, err=True)
+        if line is not None and answer:
+            line.resume()
+        return answer
 
     try:
         report = update_index(paths, index_dir, rebuild=rebuild, progress=line and line.files, format=format,
@@ -258,10 +267,11 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
         print_json(asdict(stats))
         return
     last = stats.last_run
-    years = f"{stats.years[0]}–{stats.years[1]}" if stats.years else "none"
+    years = "none" if not stats.years else str(stats.years[0]) if stats.years[0] == stats.years[1] \
+        else f"{stats.years[0]}–{stats.years[1]}"
     rows = [
-        ("Records", stats.records),
-        ("Distinct authors", stats.distinct_authors),
+        ("Records", f"{stats.records:,}"),
+        ("Distinct authors", f"{stats.distinct_authors:,}"),
         ("Years", years),
         ("Index size", f"{stats.size_bytes / 1e6:.1f} MB" + (
             f" ({stats.disk_bytes / 1e6:.1f} MB on disk with {_plural(stats.generations - 1, 'older generation')} "
@@ -275,9 +285,9 @@ def stats_command(index_dir: IndexDir = Path("index"), json_out: JsonFlag = Fals
     if stats.exclude:
         rows.append(("Excluded", ", ".join(stats.exclude)))
     if last:
-        what = ", ".join(f"{last.get(k, 0)} {k}" for k in ("added", "updated", "removed", "unchanged"))
-        problems = (f"; {len(last.get('failed', []))} failed, {len(last.get('skipped', []))} skipped, "
-                    f"{len(last.get('conflicts', []))} conflicts")
+        what = ", ".join(f"{last.get(k, 0):,} {k}" for k in ("added", "updated", "removed", "unchanged"))
+        problems = (f"; {len(last.get('failed', [])):,} failed, {len(last.get('skipped', [])):,} skipped, "
+                    f"{_plural(len(last.get('conflicts', [])), 'conflict')}")
         kind = "rebuild" if last.get("rebuilt") else "update"
         rows.append(("Last run", f"{last.get('finished_at', '?')} ({kind}): {what}{problems}"))
     from .terminal import terminal_width
@@ -322,10 +332,11 @@ def check_command(
 
 
 def _register_commands() -> None:
+    from .dedup_commands import commands as dedup_commands
     from .search_commands import commands
 
-    app.registered_commands += commands.registered_commands
-    order = ["index", "add", "search", "author", "show", "similar", "history", "stats", "check"]
+    app.registered_commands += commands.registered_commands + dedup_commands.registered_commands
+    order = ["index", "add", "search", "author", "show", "similar", "history", "dedup", "stats", "check"]
     app.registered_commands.sort(key=lambda c: order.index(c.name) if c.name in order else len(order))
 
 

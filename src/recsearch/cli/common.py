@@ -11,10 +11,56 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.core
 
 from ..errors import RecsearchError
 
 quiet = False  # set by `recsearch -q`: notes and hints on stderr are left out, errors are not
+
+
+# By their place above typer.BadParameter: typer vendors click (0.28) or uses it (0.19).
+_USAGE_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+def _command_name(ctx) -> str:
+    """`recsearch COMMAND` of a click context, whatever the program was run as (`python -m`)."""
+    names = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(["recsearch", *reversed(names)])
+
+
+GLOBAL_OPTIONS = {"--color", "--quiet", "-q", "--version"}  # before the command name only
+
+
+class OneLineUsageErrors(typer.core.TyperGroup):
+    """Usage errors (unknown command or option, missing argument, bad value) in one line,
+    `recsearch: error: … (recsearch COMMAND --help)`, exit 2, like every other error."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except _USAGE_ERROR as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `recsearch` alone: the help
+                exc.show()
+            else:
+                where = _command_name(exc.ctx)
+                message = exc.format_message().rstrip(".")
+                if getattr(exc, "option_name", None) in GLOBAL_OPTIONS and where != "recsearch":
+                    message = f"{exc.option_name} is a global option: put it before the command name"
+                say(f"recsearch: error: {message} ({where} --help)")
+            sys.exit(exc.exit_code)
+        except _CLICK_ERROR as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            say("recsearch: aborted")
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def _index_before_command(ctx: typer.Context, param: typer.CallbackParam, value: Path) -> Path:

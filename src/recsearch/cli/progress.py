@@ -25,6 +25,7 @@ class ProgressLine:
         self.started = self.stage_started = time.monotonic()
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._paused = False
         self._ticker = threading.Thread(target=self._tick, daemon=True)
         self._ticker.start()
 
@@ -55,9 +56,23 @@ class ProgressLine:
 
     def draw(self) -> None:
         with self._lock:
+            if self._paused:
+                return
             width = terminal_width(self.stream) or 80
             self.stream.write("\r" + clip(self.text(), width - 1) + "\x1b[K")
             self.stream.flush()
+
+    def pause(self) -> None:
+        """Clear the line and stop redrawing it, so a question asked on stderr stays readable."""
+        with self._lock:
+            self._paused = True
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+    def resume(self) -> None:
+        with self._lock:
+            self._paused = False
+        self.draw()
 
     def _tick(self) -> None:
         while not self._stop.wait(REDRAW_SECONDS):

@@ -10,7 +10,7 @@ import typer
 
 from .common import IndexDir, JsonFlag, fail, print_json, reports_errors, say, command_hint, inform
 from . import views
-from .terminal import terminal_width, use_color
+from .terminal import clip, terminal_width, use_color
 
 # Joined to the `recsearch` app by cli.py.
 commands = typer.Typer()
@@ -107,7 +107,11 @@ def search_command(
         "--history/--no-history",
         help="Add this search to the history. Default: only a search shown on a terminal (not --json, "
              "--format or a pipe).")] = None,
-    ids: Annotated[bool, typer.Option("--ids", help="Add a column with each hit's id.")] = False,
+    ids: Annotated[bool, typer.Option("--ids", help="Show each hit's id: a column, or on a terminal a line "
+                                                    "under the title when ids are long.")] = False,
+    unique: Annotated[bool, typer.Option(
+        "--unique", help="One hit per work (the groups of `recsearch dedup`): the most complete record, "
+                         "with the others' ids; exports keep every source's ids.")] = False,
     json_out: JsonFlag = False,
 ) -> None:
     """Search the records: all words must match, or any with --any.
@@ -125,6 +129,8 @@ def search_command(
                             facet_limit=facet_limit, snippets=snippets, explain=explain)
     with RecordIndex(index_dir) as ix:
         result = ix.search(text, limit=None if all_hits else limit, options=options)
+        if unique:
+            _collapse_duplicates(ix, result, text, options, None if all_hits else limit)
         entry = None
         shown_here = format in ("text", "table") and not json_out
         # The history is the strategy a person builds: not what scripts and exports run.
@@ -165,8 +171,40 @@ def search_command(
     if result.hits:
         shown = len(result.hits)
         more = " (more: --limit, --all)" if result.total > shown else ""
-        inform(f"{label}{result.total:,} hit{'s' * (result.total != 1)}, {shown} shown{more}; "
+        inform(f"{label}{result.total:,} hit{'s' * (result.total != 1)}, {shown:,} shown{more}; "
                f"recsearch show N opens hit N.")
+
+
+def _collapse_duplicates(ix, result, text: str, options, limit: int | None) -> None:
+    """The hits with one per work, as the last `recsearch dedup` grouped them (dedup/unique.py)."""
+    from dataclasses import replace
+
+    from ..dedup.run import saved_groups
+    from ..dedup.unique import collapse
+
+    groups = saved_groups(ix)
+    if groups is None:
+        result.notes.append("no duplicates collapsed: run `recsearch dedup` first")
+        return
+    # A page of works needs more records than that: duplicates of the hits are among them.
+    if limit is not None and result.total > len(result.hits):
+        more = ix.search(text, limit=min(limit * 4, 1000), options=options)
+        result.records, result.hits = more.records, more.hits
+    try:
+        works = collapse(ix, groups, result.records, limit)
+    finally:
+        groups.close()
+    scores = {h.id: h.score for h in result.hits}
+    result.records = [r for r, _ in works]
+    result.hits = [replace(next(h for h in result.hits if h.id == r.id or h.id in others), id=r.id,
+                           title=r.title, authors=r.author_names, year=r.year, journal=r.journal,
+                           score=max((scores.get(i) or 0 for i in [r.id, *others]), default=None)
+                           if scores.get(r.id) is not None or others else scores.get(r.id),
+                           duplicates=others)
+                   for r, others in works]
+    collapsed = sum(len(others) for _, others in works)
+    if collapsed:
+        result.notes.append(f"{collapsed} duplicate record(s) collapsed into the works shown (recsearch dedup)")
 
 
 @commands.command("similar")
@@ -175,7 +213,8 @@ def similar_command(
     record_id: Annotated[str, typer.Argument(metavar="ID|N", help="The record to find others like: its id, or N for hit N of the last search.")],
     index_dir: IndexDir = Path("index"),
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many records to show.")] = 10,
-    ids: Annotated[bool, typer.Option("--ids", help="Add a column with each record's id.")] = False,
+    ids: Annotated[bool, typer.Option("--ids", help="Show each record's id: a column, or on a terminal a line "
+                                                    "under the title when ids are long.")] = False,
     format: ExportFormat = "text",
     output: OutputFile = None,
     json_out: JsonFlag = False,
@@ -189,6 +228,7 @@ def similar_command(
     with RecordIndex(index_dir) as ix:
         record_id = _record_id(ix, record_id, index_dir)
         result = ix.similar(record_id, limit=limit)
+        like = ix.get(record_id)
     if _export(result.records, format, output, json_out):
         return
     if json_out:
@@ -196,6 +236,10 @@ def similar_command(
     elif result.hits:
         typer.echo(views.hit_table(result.hits, terminal_width(), ids))
         _remember_hits(index_dir, f"similar {record_id}", result.hits)
+        shown = len(result.hits)
+        more = " (more: --limit)" if result.total > shown else ""
+        inform(f"Records like {record_id} ({clip(like.title, 50)}): {result.total:,} hit"
+               f"{'s' * (result.total != 1)}, {shown:,} shown{more}; recsearch show N opens hit N.")
     else:
         say(f"No records are like {record_id}.")
 
@@ -303,4 +347,6 @@ def show_command(
     if json_out:
         _json_out(record.to_dict(), output)
         return
-    typer.echo(views.record_text(record, terminal_width()))
+    from .terminal import prose_width
+
+    typer.echo(views.record_text(record, prose_width()))

@@ -30,6 +30,16 @@ def terminal_width(stream=None) -> int | None:
     return max(shutil.get_terminal_size((80, 24)).columns, MIN_WIDTH)
 
 
+def prose_width(stream=None) -> int | None:
+    """The width to wrap prose to: the terminal's, or in a pipe COLUMNS if set (`show | less`)."""
+    width = terminal_width(stream)
+    if width is None:
+        columns = os.environ.get("COLUMNS", "")
+        if columns.isdigit() and int(columns):
+            return max(int(columns), MIN_WIDTH)
+    return width
+
+
 def use_color(stream=None) -> bool:
     """Bold and colour on `stream`: `--color always`, or auto on a terminal without NO_COLOR."""
     if color_choice == "always":

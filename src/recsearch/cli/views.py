@@ -16,20 +16,57 @@ PIPE_BLOCK_WIDTH = 100  # hit blocks wrap as prose in a pipe too
 
 
 def hit_table(hits, width: int | None, ids: bool = False) -> str:
-    """Rank, year, first author (+N), title, journal (and id); the title keeps the most room."""
+    """Rank, year, first author (+N), title, journal (and id); the title keeps the most room.
+
+    On a terminal, ids too long for a column beside a readable title go on a line of
+    their own under it, whole: an id is there to be copied."""
     headers = ["#", "Year", "First author", "Title", "Journal"]
     author_cap = PIPE_CAPS["author"] if width is None else 10_000
     rows = [[n, h.year or "", names_cell(h.authors, author_cap), h.title, h.journal or ""]
             for n, h in enumerate(hits, 1)]
     if ids:
-        headers.append("Id")
-        for row, hit in zip(rows, hits):
-            row.append(hit.id)
+        table = _fitted_hits([row + [hit.id] for row, hit in zip(rows, hits)], headers + ["Id"], width)
+        if width is None or _title_keeps_room(table, hits):
+            return table
+        return _with_id_lines(_fitted_hits(rows, headers, width), hits, width)
+    return _fitted_hits(rows, headers, width)
+
+
+# The title characters an id column may leave at least (and no fewer than the id's),
+# else ids go under the titles: a PubMed id leaves 25 at 80 columns, a DataCite DOI 7.
+TITLE_ROOM = 24
+
+
+def _fitted_hits(rows, headers, width):
     caps = {3: PIPE_CAPS["title"], 4: PIPE_CAPS["journal"]}
-    # Authors and journal give up room first, the title last; with --ids the
-    # journal, then the author, make way for the id before the title goes under 20.
+    # Authors and journal give up room first, the title last.
     return fit_table(rows, headers, width, shrink={2: 16, 4: 10, 3: 20}, drop=(4, 2), caps=caps,
                      tablefmt="simple")
+
+
+def _columns(table: str) -> list[tuple[int, int]]:
+    """(start, width) of each column, from the rule under the headers."""
+    rule = table.splitlines()[1]
+    return [(m.start(), len(m.group())) for m in re.finditer(r"-+", rule)]
+
+
+def _title_keeps_room(table: str, hits) -> bool:
+    """Whether the table kept every column and left the title its room beside the ids."""
+    columns = _columns(table)
+    longest = max((len(h.title or "") for h in hits), default=0)
+    return len(columns) == 6 and columns[3][1] >= min(longest, max(TITLE_ROOM, columns[5][1]))
+
+
+def _with_id_lines(table: str, hits, width: int) -> str:
+    lines = table.splitlines()
+    if len(lines) < 2 + len(hits):  # no hits, or a row on many lines: nothing to place under
+        return table
+    start = _columns(table)[3][0]
+    out = lines[:2]
+    for line, hit in zip(lines[2:], hits):
+        shown = f"id: {hit.id}"
+        out += [line, " " * max(0, min(start, width - len(shown))) + shown]
+    return "\n".join(out)
 
 
 def wrap_styled(text: str, width: int | None, indent: str, first: str) -> list[str]:
@@ -170,7 +207,7 @@ def people_text(matches, width: int | None, records: bool, explain: bool) -> str
 
 
 def record_text(record, width: int | None) -> str:
-    """`recsearch show`: one record in full, each line wrapped to the terminal (100 in a pipe)."""
+    """`recsearch show`: one record in full, each line wrapped to the terminal (or COLUMNS; else 100)."""
     width = min(width, 100) if width else 100
 
     def labelled(label: str, value: str) -> list[str]:

@@ -7,7 +7,8 @@ before the table of contents is renamed into place, so a committed generation
 always has it. Opening an index compares sizes and modification times and the
 table's CRC: no segment is read, unless its time differs (a write to it, or a
 copy of the index), when its CRC is compared. `recsearch check` and `recsearch
-index` compare every file's CRC.
+index` compare every file's CRC; damage found so is marked in the generation, and
+opening it refuses from then on.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ import zlib
 from pathlib import Path
 
 PREFIX = "checksums-"
+# In a generation whose full verification found damage: every later open refuses
+# until `recsearch index` replaces or re-verifies the generation.
+DAMAGE_MARK = "DAMAGED"
 _TOC = re.compile(r"^_(\w+)_([0-9]+)\.toc$")
 _SEGMENT = re.compile(r"^(\w+?_[0-9a-z]+)\.")  # Whoosh names segment files <index>_<id>.<ext>
 _CHUNK = 1 << 20
@@ -133,7 +137,33 @@ def verify_index(ix, gen: Path, full: bool = False) -> None:
     # Given a schema, Whoosh skips unpickling the stored one: only the segments are needed here.
     toc = TOC.read(ix.storage, ix.indexname, schema=Schema())
     name = f"_{ix.indexname}_{toc.generation}.toc"
-    verify(gen, name, {seg.segment_id() for seg in toc.segments}, full)
+    try:
+        verify(gen, name, {seg.segment_id() for seg in toc.segments}, full)
+    except IndexDamage as exc:
+        if full:  # a damaged file whose size and time are as written: only a full check sees it
+            _write_mark(gen, str(exc))
+        raise
+    if full:
+        (Path(gen) / DAMAGE_MARK).unlink(missing_ok=True)
+
+
+def damage_marked(gen: str | Path) -> str | None:
+    """The damage an earlier full verification of this generation found, or None."""
+    try:
+        return (Path(gen) / DAMAGE_MARK).read_text(encoding="utf-8").strip() or "found by `recsearch check`"
+    except (FileNotFoundError, PermissionError, NotADirectoryError):
+        return None  # no mark; or a folder this user may not read, which opening it says
+    except (OSError, UnicodeDecodeError):
+        return "found by `recsearch check`"
+
+
+def _write_mark(gen: str | Path, why: str) -> None:
+    from .store import write_atomically
+
+    try:
+        write_atomically(Path(gen) / DAMAGE_MARK, why + "\n")
+    except OSError:  # an index the checking user cannot write: the damage is still reported
+        pass
 
 
 def _segment_of(name: str) -> str | None:

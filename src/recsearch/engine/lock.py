@@ -63,6 +63,10 @@ class IndexLock:
             if exc.errno == errno.ELOOP:
                 raise IndexAccessError(f"{self.path} is a symbolic link: remove it (recsearch never writes "
                                        "through one)") from None
+            if self.path.parent.exists() and not self.path.parent.is_dir():
+                from .store import not_a_folder
+
+                raise not_a_folder(self.path.parent) from None
             raise IndexAccessError(f"cannot write the index at {self.path.parent}: {exc.strerror or exc}") from None
         deadline = time.monotonic() + self.timeout
         while True:

@@ -127,11 +127,18 @@ def current_generation(root: Path) -> Path | None:
         raw = (Path(root) / CURRENT).read_bytes()
     except PermissionError:
         raise IndexAccessError(f"permission denied: cannot read the index at {root}") from None
+    except NotADirectoryError:
+        raise not_a_folder(root) from None
     except OSError:
         return None
     name = raw.decode("utf-8", "replace").strip()
     gen = Path(root) / name
     return gen if name.startswith("gen-") and "/" not in name and gen.is_dir() else None
+
+
+def not_a_folder(root: Path) -> IndexAccessError:
+    return IndexAccessError(f"{Path(root).absolute()} is a file, not an index folder: name a folder with --index "
+                            "(or RECSEARCH_INDEX)")
 
 
 def current_is_damaged(root: Path) -> bool:
@@ -325,6 +332,9 @@ def open_index(root: str | Path, attempts: int = 3):
                 raise needs_update(root, "its CURRENT file names no generation")
             where = shlex.quote(str(root.absolute()))  # a hint that works from any folder
             raise IndexAccessError(f"no index at {where}: build one with `recsearch index FOLDER --index {where}`")
+        marked = checksums.damage_marked(gen)  # found by a full check: sizes and times cannot show it
+        if marked:
+            raise needs_update(root, marked)
         hold = None
         try:
             hold = hold_generation(gen)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..engine.documents import name_document, record_data
-from ..engine.manifest import ManifestDraft
+from ..engine.manifest_draft import ManifestDraft
 from ..engine.searching import term_query
 from ..names import name_id
 

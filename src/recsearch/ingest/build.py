@@ -23,13 +23,14 @@ from ..engine import store, writers
 from ..engine.lock import IndexLock
 from ..errors import RecsearchError
 from ..engine.documents import record_document
-from ..engine.manifest import Manifest, ManifestDraft
+from ..engine.manifest import Manifest
+from ..engine.manifest_draft import ManifestDraft
 from ..engine.schema import build_schema
 from ..readers import FORMATS
 from .author_names import AuthorNames
 from .live import open_live, remembered_sources
 from .sources import (DEFAULT_SOURCE, SourceError, SourceWalk, display_path, file_sha256, named_source_problems,
-                      read_source)
+                      read_source, sources_in_index)
 
 Progress = Callable[[int, int], None]  # files read so far, files to read
 Stage = Callable[[str], None]  # "scanning", "reading", "writing": what the run does now
@@ -142,7 +143,7 @@ def update_index(
     root = Path(root)
     if sources is not None:
         sources = list(sources)
-        problems = named_source_problems(sources)
+        problems = named_source_problems(sources) or sources_in_index(sources, root)
         if problems:
             raise SourceError(f"{'; '.join(problems)}: nothing was changed")
     report = BuildReport(rebuilt=rebuild)
@@ -166,6 +167,9 @@ def update_index(
                 report.sources = _joined(remembered["sources"], named)
             else:
                 report.sources = named
+            inside = sources_in_index(report.sources, root) if named is None else []
+            if inside:  # remembered by a release that allowed it
+                raise SourceError(f"{'; '.join(inside)}: nothing was changed")
             report.exclude = list(exclude) if exclude is not None else (remembered["exclude"] if remembered else [])
             report.format = format or (remembered["format"] if remembered else "auto")
             changed = (old is not None and named is not None and not add
@@ -270,6 +274,8 @@ def _plan(draft: ManifestDraft, report: BuildReport, same_reader: bool, add: boo
             report.skipped.append({"file": display_path(path), "reason": reason})
         else:
             report.failed.append({"file": display_path(path), "error": reason})
+    for path, warned in draft.kept_warnings():
+        report.warnings += _warnings_of(display_path(path), warned)
     for path, problems_kept in draft.kept_problems():
         # Position 0: the whole file was refused.
         report.failed += [{"file": display_path(path), **({"position": n} if n else {}), "error": why}
@@ -278,6 +284,10 @@ def _plan(draft: ManifestDraft, report: BuildReport, same_reader: bool, add: boo
                          for i, holder, path in draft.kept_conflicts()]
     report.unchanged = draft.kept_count()
     return bool(to_read or gone)
+
+
+def _warnings_of(shown: str, warned) -> list[dict]:
+    return [{"file": f"{shown} #{n}" if n else shown, "warnings": list(warnings)} for n, warnings in warned]
 
 
 def _records(n: int) -> str:
@@ -313,6 +323,7 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
                     draft.drop_file(path)
             else:
                 fid = draft.put_file(path, size, mtime_ns, source.sha256, problems=source.problems)
+                warned = []  # (record position or 0 for the file, warnings): remembered for --verbose
                 for record in source.records:
                     holder = draft.claim(fid, record.id)
                     if holder is not None:
@@ -329,10 +340,11 @@ def _sync(ix, gen: Path, old: Manifest | None, report: BuildReport, progress: Pr
                         writer.add_document(**record_document(record))
                         report.added += 1
                     if record.warnings:
-                        where = f"{shown} #{record.position}" if record.position else shown
-                        report.warnings.append({"file": where, "warnings": record.warnings})
+                        warned.append((record.position or 0, record.warnings))
                 if source.warnings:
-                    report.warnings.append({"file": shown, "warnings": source.warnings})
+                    warned.append((0, source.warnings))
+                draft.put_warnings(fid, warned)
+                report.warnings += _warnings_of(shown, warned)
                 report.failed += [{"file": shown, "position": n, "error": why} for n, why in source.problems]
             if progress:
                 progress(done, total)

@@ -60,10 +60,12 @@ def repair_command(report: CheckReport) -> str:
     """What to do to repair the problems found: the command to run, with the index's absolute path."""
     fixes = [p.fix for p in report.problems]
     rebuild = [f for f in fixes if f.startswith(REBUILD)]
-    # A remembered source gone: the update naming the sources left.
-    named = [f for f in fixes if f.startswith(f"{UPDATE} --index ") and f != report.update]
-    if rebuild or named:
-        return f"to repair, run: {(rebuild or named)[0]}"
+    if rebuild:
+        return f"to repair, run: {rebuild[0]}"
+    # A remembered source gone: the update naming the sources left, if it is gone for good.
+    gone = [f for f in fixes if f.startswith("if ")]
+    if gone:
+        return gone[0]
     restore = [f for f in fixes if f.startswith("restore")]
     if restore:
         return restore[0]
@@ -118,6 +120,10 @@ def _check(root: Path, report: CheckReport, sources: bool) -> None:
         report.problems.append(Problem("unreadable", "the index has no manifest of its source files", REBUILD))
         return report
     with manifest:
+        if manifest.sources and store.read_remembered(root) is None:
+            # The copy that outlives a damaged manifest: without it a rebuild would forget the sources.
+            report.problems.append(Problem("damaged", f"{store.SOURCES}, where the index remembers its sources, "
+                                           "is damaged or missing", UPDATE))
         try:
             _check_manifest(manifest, found, report, sources and root)
         except sqlite3.DatabaseError as exc:
@@ -180,8 +186,11 @@ def _check_sources(manifest: Manifest, report: CheckReport, root: Path) -> None:
     for path, why in walk.failed:
         if path in manifest.sources and not Path(path).exists():
             kept = [s for s in manifest.sources if s != path]
-            fix = (f"recsearch index --index {root.absolute()} {' '.join(_quoted(s) for s in kept)}" if kept
-                   else f"restore it, then run: {UPDATE} --index {root.absolute()}")
+            restore = f"restore it, then run: {UPDATE} --index {root.absolute()}"
+            # Naming the sources left removes the records of this one: only right if it is gone for good.
+            fix = (f"if {display_path(path)} is gone for good (not moved, not on a disk unmounted), run: "
+                   f"recsearch index --index {root.absolute()} {' '.join(_quoted(s) for s in kept)} "
+                   f"(its records go); else {restore}" if kept else restore)
             report.problems.append(Problem("source-gone", f"source {display_path(path)}: {why}", fix))
         else:
             report.problems.append(Problem("source-unreadable", f"{display_path(path)}: {why}", "make it readable"))

@@ -48,6 +48,21 @@ def named_source_problems(paths: Iterable[str | Path]) -> list[str]:
     return problems
 
 
+def sources_in_index(paths: Iterable[str | Path], index: str | Path) -> list[str]:
+    """Why each named source that is the index folder itself, or inside it, cannot be one."""
+    index = os.path.realpath(index)
+    problems = []
+    for given in paths:
+        real = os.path.realpath(given)
+        if real == index:
+            problems.append(f"{display_path(given)} is the index folder itself: put the index elsewhere "
+                            "(--index) or name the folder of the record files")
+        elif _inside(real, [index]):
+            problems.append(f"{display_path(given)} is inside the index folder {display_path(index)}: "
+                            "its files are the index's, not records")
+    return problems
+
+
 def _inside(path: str, folders: Iterable[str]) -> str | None:
     for folder in folders:
         if path == folder or path.startswith(folder.rstrip(os.sep) + os.sep):
@@ -247,13 +262,9 @@ def file_sha256(path: str) -> str | None:
 
 
 def display_path(path: str) -> str:
-    """A path as the user would write it: relative to the working folder when inside it, and
-    printable (bytes of a file name that are not UTF-8 shown as U+FFFD)."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        rel = path
-    shown = path if rel.startswith("..") else rel
+    """A path as stored and shown: absolute, so it works from any folder whatever the folder
+    of the run, and printable (bytes of a file name that are not UTF-8 shown as U+FFFD)."""
+    shown = os.path.abspath(path)
     return escape_name(shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
 
 

@@ -16,8 +16,7 @@ from .seed import parse_seed_text, read_seed_bytes, read_seed_record
 __all__ = ["FORMATS", "FileRecords", "NotARecordFile", "RecordError", "parse_seed_text", "read_file_records",
            "read_seed_record", "sniff_format"]
 
-FORMATS = ("auto", "seed", "doaj-json", "doaj-xml", "pubmed", "cord19", "ris", "bibtex", "endnote-xml", "marc", "marcxml", "crossref",
-           "datacite", "jats", "oai", "jalc", "mods", "wos", "zotero-csv")
+from ..formats import FORMATS  # noqa: E402  (the registry: `_READERS` below has a reader for each)
 # Caps no real catalogue file or record comes near, so that no input can make a run take
 # gigabytes: a file (unpacked) larger than MAX_FILE_BYTES, a gzip file unpacking past it
 # (stopped as soon as it does), and a record-page file (one record) larger than

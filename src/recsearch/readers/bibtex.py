@@ -97,7 +97,8 @@ def bibtex_record(entry, source: str, position: int, macros: dict[str, str] | No
         raise NotBibliographic(source, f"entry {entry.key!r} has no title and no authors: not indexed")
     if not title:
         raise RecordError(source, f"entry {entry.key!r}: no title")
-    container = next((v for v in map(get, _CONTAINERS) if v and v != title), None)
+    # A volume's booktitle may repeat its own title; a journal named like the article is still its journal.
+    container = next((v for name in _CONTAINERS if (v := get(name)) and (v != title or "journal" in name)), None)
     date = _date(fields)
     dois = [d for d in (normalize_doi(decode_latex(fields.get(n))) for n in ("doi", "url")) if d]
     identifiers = {}
@@ -121,6 +122,8 @@ def bibtex_record(entry, source: str, position: int, macros: dict[str, str] | No
         issns=unique(re.findall(r"\d{4}-?\d{3}[\dXx]", get("issn") or "")),
         date=date,
         year=year_of(date),
+        volume=get("volume"),
+        pages=get("pages"),
         language=language_name(get("language", "langid")),
         url=url or doi_url(dois[0] if dois else None),
         doi=dois[0] if dois else None,

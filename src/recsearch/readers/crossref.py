@@ -99,6 +99,8 @@ def crossref_record(item, source: str, position: int) -> Record:
         issns=unique(as_text(i) for i in as_list(item.get("ISSN"))),
         date=date,
         year=year_of(date),
+        volume=clean(as_text(item.get("volume"))),
+        pages=clean(as_text(item.get("page"))),
         language=language_name(as_text(item.get("language"))),
         url=doi_url(doi),
         doi=doi,

@@ -7,6 +7,8 @@ bodies (`nameType: Organizational`), kept whole.
 
 from __future__ import annotations
 
+import re
+
 from ..record import Author, Record
 from .common import clean, given_name_first, iso_date, language_name, normalize_doi, unique, year_of
 from .errors import NotBibliographic, RecordError
@@ -47,6 +49,21 @@ def _name(value) -> str | None:
     return clean(as_text(value.get("name"))) if isinstance(value, dict) else clean(as_text(value))
 
 
+_PACKED_PERSON = re.compile(r"\s*([^,;()]+,[^,;()]+?)\s*(?:\(([^()]+)\))?\s*")
+
+
+def _packed_people(name: str) -> list[tuple[str, str | None]] | None:
+    """Several people in one creator name, as some repositories deposit them:
+    `Howell, Bryan (Duke University); Lad, Shivanan P. (Duke University)`, or None."""
+    parts = name.split(";")
+    if len(parts) < 2:
+        return None
+    people = [_PACKED_PERSON.fullmatch(part) for part in parts]
+    if not all(people):
+        return None
+    return [(given_name_first(m.group(1)), clean(m.group(2))) for m in people]
+
+
 def datacite_record(item, source: str, position: int) -> Record:
     if not isinstance(item, dict):
         raise RecordError(source, "not a JSON object")
@@ -71,13 +88,17 @@ def datacite_record(item, source: str, position: int) -> Record:
             continue
         given, family = clean(as_text(creator.get("givenName"))), clean(as_text(creator.get("familyName")))
         name = clean(as_text(creator.get("name")))
+        affiliation = "; ".join(unique(_name(a) for a in as_list(creator.get("affiliation")))) or None
         if given and family:
             name = f"{given} {family}"
         elif name and creator.get("nameType") != "Organizational" and "," in name:
+            people = _packed_people(name)
+            if people:
+                authors += [Author(person, own or affiliation) for person, own in people]
+                continue
             name = given_name_first(name)
         if name:
-            affiliations = unique(_name(a) for a in as_list(creator.get("affiliation")))
-            authors.append(Author(name, "; ".join(affiliations) or None))
+            authors.append(Author(name, affiliation))
     descriptions = [d for d in as_list(attributes.get("descriptions")) if isinstance(d, dict)]
     abstract = next((as_text(d.get("description")) for d in descriptions if d.get("descriptionType") == "Abstract"),
                     None) or next((as_text(d.get("description")) for d in descriptions), None)

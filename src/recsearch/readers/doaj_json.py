@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from ..record import Author, Record
-from .common import clean, doi_url, normalize_doi, iso_date, language_name, unique, year_of
+from .common import given_name_first, clean, doi_url, normalize_doi, iso_date, language_name, unique, year_of
 from .errors import RecordError
 
 ID_PREFIX = "doaj-art-"  # as VuFind keys DOAJ articles, so the same article keeps one id
@@ -92,7 +92,7 @@ def doaj_article_record(item, source: str, position: int) -> Record:
     date = iso_date(bib.get("year"), bib.get("month")) or clean(index.get("date"))
     subjects = unique(_list(bib.get("keywords"))
                       + [s.get("term") for s in _list(bib.get("subject")) if isinstance(s, dict)])
-    authors = [Author(name, clean(_text(a.get("affiliation"))))
+    authors = [Author(given_name_first(name), clean(_text(a.get("affiliation"))))
                for a in _list(bib.get("author")) if isinstance(a, dict) and (name := clean(_text(a.get("name"))))]
     return Record(
         id=article_id if article_id.startswith(ID_PREFIX) else ID_PREFIX + article_id,
@@ -105,6 +105,8 @@ def doaj_article_record(item, source: str, position: int) -> Record:
         issns=issns,
         date=date,
         year=year_of(date),
+        volume=clean(_text(journal.get("volume"))),
+        pages="-".join(p for p in (clean(_text(bib.get(k))) for k in ("start_page", "end_page")) if p) or None,
         language=language_name(_text(_first(languages))),
         url=clean(fulltext) or doi_url(doi),
         doi=normalize_doi(doi),

@@ -11,7 +11,7 @@ import hashlib
 import xml.etree.ElementTree as ET
 
 from ..record import Author, Record
-from .common import clean, doi_url, normalize_doi, language_name, unique, year_of
+from .common import clean, doi_url, given_name_first, normalize_doi, language_name, unique, year_of
 from .errors import RecordError
 from .xml import local_name, parse_xml, text_of
 
@@ -50,12 +50,15 @@ def doaj_xml_record(element: ET.Element, source: str, position: int) -> Record:
             key = aff.get("affiliationId")
             if key is not None and clean(text_of(aff)):
                 affiliations[key] = clean(text_of(aff))
-    authors = []
+    authors, names_as_written = [], []
     for listing in fields.get("authors", []):
         for author in listing:
             parts = {local_name(c.tag): clean(text_of(c)) for c in author}
             if parts.get("name"):
-                authors.append(Author(parts["name"], affiliations.get(parts.get("affiliationId") or "")))
+                # DOAJ's upload format asks for `Family, Given`: shown as every other format shows names.
+                names_as_written.append(parts["name"])
+                authors.append(Author(given_name_first(parts["name"]),
+                                      affiliations.get(parts.get("affiliationId") or "")))
     issns = unique([first("issn"), first("eissn")])
     date = first("publicationDate")
     doi = first("doi")
@@ -63,7 +66,7 @@ def doaj_xml_record(element: ET.Element, source: str, position: int) -> Record:
     if doi:
         record_id = f"doi-{doi.lower()}"
     else:
-        key = "\x1f".join([title, first("journalTitle") or "", *issns, date or "", *(a.name for a in authors)])
+        key = "\x1f".join([title, first("journalTitle") or "", *issns, date or "", *names_as_written])  # ids as before
         record_id = "doaj-xml-" + hashlib.blake2b(key.encode("utf-8"), digest_size=8).hexdigest()
     return Record(
         id=record_id,

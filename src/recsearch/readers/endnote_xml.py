@@ -103,6 +103,8 @@ def endnote_record(element: ET.Element, source: str, position: int) -> Record:
         issns=unique(issns),
         date=date,
         year=year_of(date or year),
+        volume=first("volume"),
+        pages=first("pages"),
         language=language_name(first("language")),
         url=urls[0] if urls else doi_url(doi),
         doi=doi,

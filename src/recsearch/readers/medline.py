@@ -95,6 +95,8 @@ def medline_record(fields: list[tuple[str, str]], source: str, position: int) ->
         issns=unique(re.sub(r"\s*\(.*\)$", "", v) for v in values.get("IS", [])),
         date=date,
         year=year_of(date),
+        volume=first("VI"),
+        pages=first("PG"),
         language=language_name(first("LA")),
         url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid.isdigit() else doi_url(doi),
         doi=normalize_doi(doi),

@@ -102,6 +102,8 @@ def pubmed_record(element: ET.Element, source: str, position: int) -> Record:
         issns=unique(issns),
         date=date,
         year=year_of(date),
+        volume=clean(text_of(_path(journal, "JournalIssue", "Volume"))),
+        pages=clean(text_of(_path(article, "Pagination", "MedlinePgn"))),
         language=language_name(text_of(_child(article, "Language"))),
         url=f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/" if pmid.isdigit() else doi_url(doi),
         doi=normalize_doi(doi),

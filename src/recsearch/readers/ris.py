@@ -146,6 +146,8 @@ def ris_record(block: list[list], source: str, position: int) -> Record:
         issns=unique(issns),
         date=date or clean(date_text),
         year=year_of(date or date_text),
+        volume=first("VL"),
+        pages="-".join(values("SP")[:1] + values("EP")[:1]) or None,
         language=language_name(first("LA")),
         url=urls[0] if urls else doi_url(dois[0] if dois else None),
         doi=dois[0] if dois else None,

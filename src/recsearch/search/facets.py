@@ -49,3 +49,24 @@ def _quote(value: str) -> str:
     import shlex
 
     return shlex.quote(value)
+
+
+def with_language_names(filters: dict[str, list[str]]) -> dict[str, list[str]]:
+    """`--language es` as `Spanish`: records hold language names (their readers map the codes)."""
+    if not any(_looks_like_code(v) for v in filters.get("language", [])):
+        return filters
+    import pycountry
+
+    def name(value: str) -> str:
+        if not _looks_like_code(value):
+            return value
+        code = value.strip().lower()
+        found = (pycountry.languages.get(alpha_2=code) if len(code) == 2
+                 else pycountry.languages.get(alpha_3=code) or pycountry.languages.get(bibliographic=code))
+        return found.name.split(";")[0].strip() if found is not None else value  # `Spanish; Castilian`
+
+    return {**filters, "language": [name(v) for v in filters["language"]]}
+
+
+def _looks_like_code(value: str) -> bool:
+    return len(value.strip()) in (2, 3) and value.strip().isalpha()

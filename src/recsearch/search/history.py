@@ -84,23 +84,48 @@ class History:
             fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW)
             with open(fd, "rb") as fh:
                 lines = fh.read().splitlines()
+                read = os.fstat(fh.fileno())
         except FileNotFoundError:
             return []
         except OSError as exc:
             why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or exc
             raise QueryError(f"cannot read the search history {self.path}: {why}") from None
-        found, damaged = [], 0
+        found, kept, damaged = [], [], []
         for line in lines:
             entry = _entry(line)
             if entry is not None:
                 found.append(entry)
+                kept.append(line)
             elif line.strip():
-                damaged += 1
+                damaged.append(line)
         if damaged and not self._warned:
             self._warned = True
-            print(f"recsearch: warning: {damaged} damaged line{'s' * (damaged != 1)} of the search history "
-                  f"{self.path} skipped", file=sys.stderr)
+            aside = self._set_aside(kept, damaged, read)
+            from .terminal import terminal_width, wrap
+
+            message = (f"recsearch: warning: {len(damaged)} damaged line{'s' * (len(damaged) != 1)} of the search "
+                       f"history {self.path} skipped" + (f"; moved to {aside}" if aside else ""))
+            print("\n".join(wrap(message, terminal_width(sys.stderr), "  ", "")), file=sys.stderr)
         return found
+
+    def _set_aside(self, kept: list[bytes], damaged: list[bytes], read: os.stat_result) -> Path | None:
+        """Rewrite the history without its damaged lines, which go to a file beside it (so the
+        warning is given once); None if the history changed since it was read, or cannot be written."""
+        aside = self.path.with_name(self.path.name + ".damaged")
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        try:
+            tmp.write_bytes(b"".join(line + b"\n" for line in kept))
+            now = os.stat(self.path, follow_symlinks=False)
+            if (now.st_size, now.st_mtime_ns, now.st_ino) != (read.st_size, read.st_mtime_ns, read.st_ino):
+                tmp.unlink()  # a search added a line meanwhile: repaired another time
+                return None
+            with open(aside, "ab") as fh:
+                fh.write(b"".join(line + b"\n" for line in damaged))
+            os.replace(tmp, self.path)
+            return aside
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            return None
 
     def get(self, number: int) -> HistoryEntry:
         for entry in self.entries():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -12,11 +13,12 @@ from ..engine.parse import HistoryRef, bound_expansions, parse_query, records_on
 from ..engine.postings import DocNumQuery, matching_docs
 from ..engine.schema import FACETS, FIELD_BOOSTS, KEY_FIELDS, build_schema, known_fields
 from ..engine.scoring import RecordBM25F
-from ..engine.searching import TimeLimit, collect_top, key_terms_query, records_except, restrict, sort_docnums, time_limit
+from ..engine.searching import (TimeLimit, collect_top, key_terms_query, live_records, records_except, restrict,
+                                sort_docnums, term_query, time_limit)
 from ..engine.store import open_index
 from ..errors import IndexAccessError, QueryError, RecsearchError
 from ..record import Record
-from .facets import count_facets
+from .facets import count_facets, with_language_names
 from .syntax import check_syntax
 
 MAX_LIMIT = 1000
@@ -39,10 +41,11 @@ class Hit:
     score: float | None  # None when sorted by something else than relevance
     snippet: dict | None = None  # with snippets: field, text, highlights
     matched: list[dict] | None = None  # with explain: per field, the words that matched
+    duplicates: list[str] | None = None  # with search --unique: the other records of the same work
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        for key in ("snippet", "matched"):
+        for key in ("snippet", "matched", "duplicates"):
             if data[key] is None:
                 del data[key]
         return data
@@ -120,9 +123,8 @@ class RecordIndex:
 
     @property
     def record_count(self) -> int:
-        from ..engine.scoring import record_count
-
-        return record_count(self.searcher())
+        """Live records, as `stats` counts them: term statistics still count deleted documents."""
+        return live_records(self.searcher())
 
     def search(self, text: str, limit: int | None = 10, match_any: bool = False,
                options: SearchOptions | None = None) -> SearchResult:
@@ -203,7 +205,8 @@ class RecordIndex:
         q = parse_query(text, self._ix.schema, match_any)
         q = self._resolve_history(q, searcher, seen)
         q = bound_expansions(q, searcher.reader(), notes, origins)
-        only = filter_query(filters or {})
+        filters = with_language_names(filters or {})
+        only = filter_query(filters)
         if only is not None:
             self._note_unknown_filter_values(filters, searcher.reader(), notes)
             q = restrict(q, only)
@@ -279,9 +282,57 @@ class RecordIndex:
             raise QueryError("empty name: give a name to look up")
         return lookup_authors(self._ix, name, limit=min(max(limit, 1), MAX_LIMIT), max_records=max_records)
 
+    # What deduplication (recsearch.dedup) reads: the stored records and a field's postings.
+    @property
+    def generation(self) -> tuple[Path, int]:
+        """The generation folder this index was opened from, and its Whoosh generation."""
+        return Path(self._ix.storage.folder), self._ix.latest_generation()
+
+    def _held_searcher(self):
+        """The searcher as it is: a run reading thousands of terms must not check for changes at each."""
+        return self._searcher or self.searcher()
+
+    def stored_records(self):
+        """(document number, id, source, stored record JSON) of every live record, in index order."""
+        reader = self.searcher().reader()
+        for docnum, stored in reader.iter_docs():
+            if "record" in stored:
+                yield docnum, stored["id"], stored.get("source") or "", stored["record"]
+
+    def field_terms(self, fieldname: str, text: str) -> list[str]:
+        """The index terms `text` gives in a field, as its analyzer makes them."""
+        # The searcher's schema: the index's own reads the table of contents on every call.
+        return list(self._held_searcher().schema[fieldname].process_text(text, mode="index"))
+
+    def term_frequency(self, fieldname: str, term: str) -> int:
+        return self._held_searcher().doc_frequency(fieldname, term)
+
+    def term_docnums(self, fieldname: str, term: str) -> set[int]:
+        """The live documents holding a term, read from its posting list."""
+        return matching_docs(self._held_searcher(), term_query(fieldname, term))
+
     def get(self, record_id: str) -> Record | None:
         stored = self.searcher().document(id=record_id)
-        return stored_record(stored) if stored else None
+        if not stored:
+            return None
+        record = stored_record(stored)
+        if record.source and not os.path.isabs(record.source):
+            # Indexed by a release that stored the path relative to the folder of that run:
+            # the manifest knows the file's absolute path.
+            record.source = self._holder_path(record_id) or record.source
+        return record
+
+    def _holder_path(self, record_id: str) -> str | None:
+        from ..engine.store import current_generation, load_manifest
+        from ..ingest.sources import display_path
+
+        gen = current_generation(self.root)
+        manifest = load_manifest(gen, self._ix.latest_generation()) if gen else None
+        if manifest is None:
+            return None
+        with manifest:
+            path = manifest.holder(record_id)
+        return display_path(path) if path else None
 
     def close(self) -> None:
         if self._searcher is not None:
