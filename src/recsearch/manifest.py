@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-FORMAT_VERSION = 8  # of the index: bump when the schema, the analysis or this manifest changes
+FORMAT_VERSION = 9  # of the index: bump when the schema, the analysis or this manifest changes
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
