@@ -241,8 +241,10 @@ class RecordIndex:
     def _prepare(self, text: str, match_any: bool, filters: dict[str, list[str]], searcher, notes: list[str],
                  origins: dict | None, seen: set[int]) -> wq.Query:
         """The query ready to run: history references resolved, expansions bounded, filters applied."""
-        q = parse_query(text, self._ix.schema, match_any)
-        q = self._resolve_history(q, searcher, seen)
+        from .query_names import with_name_forms
+
+        q = parse_query(text, self._ix.schema, match_any, notes)
+        q = with_name_forms(self._resolve_history(q, searcher, seen), searcher)
         q = bound_expansions(q, searcher.reader(), notes, origins)
         restrict = filter_query(filters or {})
         if restrict is not None:
