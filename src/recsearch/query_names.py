@@ -1,9 +1,10 @@
 """Author phrases as citations write names: `author:"zagolski o"`, `author:"zagolski, olaf"`.
 
 A phrase in the author field also finds the records of every stored name it
-fits: its words in order, or with the words it starts with moved to the end
-(surname first), where a single letter on either side stands for a word that
-starts with it (an initial). Whoosh's phrase alone needs the words as stored.
+fits: family words as stored, with the given names, or their initials, typed
+before them or after them (surname first); a single letter on either side
+stands for a name that starts with it. Whoosh's phrase alone needs the words
+as stored.
 """
 
 from __future__ import annotations
@@ -23,20 +24,35 @@ def _same_word(typed: str, stored: str) -> bool:
     return (len(typed) == 1 and stored.startswith(typed)) or (len(stored) == 1 and typed.startswith(stored))
 
 
-def _in_order(words: list[str], stored: list[str], at_end: bool) -> bool:
-    starts = [len(stored) - len(words)] if at_end else range(len(stored) - len(words) + 1)
-    return any(start >= 0 and all(_same_word(w, stored[start + i]) for i, w in enumerate(words))
-               for start in starts)
+def _given_fit(given: list[str], stored: list[str]) -> bool:
+    """Typed given names fit stored ones: the first with the first, the rest in order after it
+    (`c` fits `chien feng`; an initial for each name is not required)."""
+    if not given:
+        return True
+    if not stored or not _same_word(given[0], stored[0]):
+        return False
+    rest = iter(stored[1:])
+    return all(any(_same_word(word, other) for other in rest) for word in given[1:])
 
 
 def name_fits(words: list[str], stored: list[str]) -> bool:
-    """Whether typed name words fit a stored name's words (both folded): in order, with
-    initials; or surname first (`zagolski olaf`), the surname then ending the stored name."""
+    """Whether typed name words fit a stored name's words (both folded): family words as
+    stored, given names (or initials) before them or, surname first, typed after them."""
     if not any(len(w) > 1 for w in words):
         return False
-    if _in_order(words, stored, at_end=False):
-        return True
-    return any(_in_order(words[cut:] + words[:cut], stored, at_end=True) for cut in range(1, len(words)))
+    splits = [(words[k:], words[:k]) for k in range(len(words))]
+    splits += [(words[:k], words[k:]) for k in range(1, len(words))]
+    for family, given in splits:
+        if any(len(w) == 1 for w in family):
+            continue
+        for p in range(len(stored) - len(family) + 1):
+            if stored[p:p + len(family)] != family:
+                continue
+            before, after = stored[:p], stored[p + len(family):]
+            # A name stored surname first (`Papillon, Joëlle`) has its given names after.
+            if _given_fit(given, before) or (not before and _given_fit(given, after)):
+                return True
+    return False
 
 
 def _stored_words(schema, name: str) -> list[str]:
