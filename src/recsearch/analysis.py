@@ -202,7 +202,7 @@ def text_analyzer():
 def name_analyzer():
     """Words of names and codes: folded and lower-cased, every word kept (`de`, `van`)."""
     return (RegexTokenizer(TOKEN_PATTERN) | PossessiveFilter() | FoldAccentsFilter() | LowercaseFilter()
-            | ValueGapFilter())
+            | LettersDigitsFilter() | ValueGapFilter())
 
 
 def name_key_analyzer():
