@@ -132,7 +132,9 @@ class ValueGapFilter(Filter):
 # Endings the English stemmer takes off (or changes), to write out the words a stem
 # stands for: fuzzy matching compares the typed word with them, not with the stem
 # alone (`natral~` is one letter off `natural`, three off its stem `natur`).
-WORD_ENDINGS = ("e", "s", "es", "ed", "ing", "y", "ies", "ied", "al", "ally", "ation", "ations", "ational",
+# (Endings of one letter are left out: `after` would stand for `afters`, a letter
+# nearer to every typo of a word ending in s.)
+WORD_ENDINGS = ("es", "ed", "ing", "ies", "ied", "al", "ally", "ation", "ations", "ational",
                 "er", "ers", "ly", "ment", "ments", "ness", "ic", "ical", "ity", "ities", "ive", "ous",
                 "ize", "ise", "ism", "ist", "ists", "ence", "ance", "ent", "ant", "able", "ible", "ion",
                 "ions", "or", "ors", "ful", "ian", "ians")
