@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from unidecode import unidecode
@@ -69,7 +71,10 @@ def test_folded_form_finds_original(word):
     """Whatever a word folds to, typing its ASCII form yields the same tokens."""
     a = name_analyzer()
     original = tokens(a, word)
-    typed = tokens(a, unidecode(word.casefold()))
+    ascii_form = unidecode(word.casefold())
+    # An ASCII word ending in `'s` is a possessive (`0ЪΣ` → `0's`): the `s` goes.
+    assume(not re.search(r"'s(?!\w)", ascii_form, re.IGNORECASE))
+    typed = tokens(a, ascii_form)
     assert original == typed or "".join(original) == "".join(typed)
     assert all(t.isascii() and t == t.lower() for t in original)
 

@@ -167,7 +167,8 @@ def search_command(
         say("Did you mean:" if result.suggestions[0]["kind"] == "correction" else "Try:")
         width = max(len(s["command"]) for s in result.suggestions)
         for s in result.suggestions:
-            say(f"  {s['command']:<{width}}  ({s['hits']} hit{'s' * (s['hits'] != 1)})")
+            unit = ("person", "people") if s["kind"] == "author" else ("hit", "hits")
+            say(f"  {s['command']:<{width}}  ({s['hits']:,} {unit[s['hits'] != 1]})")
     if result.hits:
         shown = len(result.hits)
         more = " (more: --limit, --all)" if result.total > shown else ""

@@ -17,9 +17,12 @@ from ..text import fold
 # subjects) in the text handed to Whoosh; the tokenizer keeps it as a token so
 # that ValueGapFilter can see it.
 VALUE_SEPARATOR = "\x1f"
-TOKEN_PATTERN = r"\w+(?:\.?\w+)*|\x1f"
+# A word may end in a possessive `'s` (straight or curly), which PossessiveFilter
+# drops: `Hodgkin's` is the word `Hodgkin`, not `Hodgkin` and `s`.
+TOKEN_PATTERN = r"\w+(?:\.?\w+)*(?:['\u2019][sS]\b)?|\x1f"
 _WORD_ONLY = re.compile(r"[\w.]+")
 _ALNUM_RUN = re.compile(r"[A-Za-z0-9]+")
+_LETTERS_DIGITS = re.compile(r"[a-z]+|[0-9]+")
 
 
 def join_values(values) -> str:
@@ -68,6 +71,46 @@ class FoldAccentsFilter(Filter):
             shift += len(parts) - 1
 
 
+class PossessiveFilter(Filter):
+    """Drop a possessive `'s` or `’s` from the end of a word (`Crohn's` → `Crohn`)."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            if t.text.endswith(("'s", "\u2019s", "'S", "\u2019S")):
+                t.text = t.text[:-2]
+            yield t
+
+
+def letters_digits(word: str) -> list[str]:
+    """The letter and digit runs of a folded word (`covid19` → `covid`, `19`), as
+    punctuation splits `covid-19`; a word of letters only or digits only is itself."""
+    if word.isalpha() or word.isdigit() or not word.isalnum() or not word.isascii():
+        return [word]
+    return _LETTERS_DIGITS.findall(word)
+
+
+class LettersDigitsFilter(Filter):
+    """Split a word where letters meet digits (`covid19`, `CD56`), so that it is the
+    same words as `covid-19` and `CD 56`; the later parts take the next positions."""
+
+    def __call__(self, tokens):
+        shift = 0
+        for t in tokens:
+            if shift and t.positions:
+                t.pos += shift
+            parts = letters_digits(t.text)
+            if len(parts) == 1:
+                yield t
+                continue
+            base = t.pos if t.positions else 0
+            for n, part in enumerate(parts):
+                t.text = part
+                if t.positions:
+                    t.pos = base + n
+                yield t
+            shift += len(parts) - 1
+
+
 class ValueGapFilter(Filter):
     """Drop value separators and leave a position gap there, so a phrase
     never matches across two authors or two affiliations."""
@@ -84,6 +127,33 @@ class ValueGapFilter(Filter):
             if shift and t.positions:
                 t.pos += shift
             yield t
+
+
+# Endings the English stemmer takes off (or changes), to write out the words a stem
+# stands for: fuzzy matching compares the typed word with them, not with the stem
+# alone (`natral~` is one letter off `natural`, three off its stem `natur`).
+# (Endings of one letter are left out: `after` would stand for `afters`, a letter
+# nearer to every typo of a word ending in s.)
+WORD_ENDINGS = ("es", "ed", "ing", "ies", "ied", "al", "ally", "ation", "ations", "ational",
+                "er", "ers", "ly", "ment", "ments", "ness", "ic", "ical", "ity", "ities", "ive", "ous",
+                "ize", "ise", "ism", "ist", "ists", "ence", "ance", "ent", "ant", "able", "ible", "ion",
+                "ions", "or", "ors", "ful", "ian", "ians")
+LONGEST_ENDING = max(map(len, WORD_ENDINGS))
+
+
+@lru_cache(maxsize=50_000)
+def stem_forms(stem: str) -> tuple[str, ...]:
+    """The stem and the words of it plus one of WORD_ENDINGS that stem back to it
+    (`natur` → `nature`, `natural`...): the words an indexed stem may stand for."""
+    from whoosh.lang import stemmer_for_language
+
+    english = stemmer_for_language("en")
+    return (stem,) + tuple(w for w in (stem + e for e in WORD_ENDINGS) if english(w) == stem)
+
+
+def is_stemmed(analyzer) -> bool:
+    """Whether a field's analyzer stems its words (text fields; names are not stemmed)."""
+    return any(isinstance(part, StemFilter) for part in getattr(analyzer, "items", ()))
 
 
 def deletion_keys(word: str, minsize: int = 4) -> list[str]:
@@ -121,8 +191,10 @@ def text_analyzer():
     # words never met their stem.
     return (
         RegexTokenizer(TOKEN_PATTERN)
+        | PossessiveFilter()
         | FoldAccentsFilter()
         | LowercaseFilter()
+        | LettersDigitsFilter()
         | StopFilter(minsize=1)
         | StemFilter(lang="en")
         | ValueGapFilter()
@@ -131,9 +203,11 @@ def text_analyzer():
 
 def name_analyzer():
     """Words of names and codes: folded and lower-cased, every word kept (`de`, `van`)."""
-    return RegexTokenizer(TOKEN_PATTERN) | FoldAccentsFilter() | LowercaseFilter() | ValueGapFilter()
+    return (RegexTokenizer(TOKEN_PATTERN) | PossessiveFilter() | FoldAccentsFilter() | LowercaseFilter()
+            | LettersDigitsFilter() | ValueGapFilter())
 
 
 def name_key_analyzer():
     """Typo keys of name words: folded, lower-cased, then their deletion keys."""
-    return RegexTokenizer(TOKEN_PATTERN) | FoldAccentsFilter() | LowercaseFilter() | DeletionKeysFilter()
+    return (RegexTokenizer(TOKEN_PATTERN) | PossessiveFilter() | FoldAccentsFilter() | LowercaseFilter()
+            | DeletionKeysFilter())

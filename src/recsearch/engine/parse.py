@@ -15,6 +15,7 @@ from whoosh.qparser import syntax
 from ..errors import QueryError
 from .schema import DEFAULT_FIELDS, FIELD_ALIASES, FIELD_BOOSTS, RECORDS, known_fields, searchable_fields
 from .postings import DocSetQuery
+from .analysis import LONGEST_ENDING, is_stemmed, stem_forms
 from .years import YearSpanPlugin, check_year, with_years
 from .scoring import combine_fields
 
@@ -171,6 +172,21 @@ class FieldsGroup(syntax.GroupNode):
     merging = False
 
 
+class PhraseWordsParser(qparser.QueryParser):
+    """A typed word that analyzes to several (`perez-martinez`, `covid-19`, `covid19`) is a phrase
+    of them in each field, as if quoted: Whoosh's default, all of them anywhere in the field,
+    finds `author:perez-martinez` in a Perez and a Martinez among 700 authors."""
+
+    def multitoken_query(self, spec, texts, fieldname, termclass, boost):
+        field = self.schema[fieldname] if self.schema and fieldname in self.schema else None
+        if spec == "default" and termclass is wq.Term and field is not None and field.format.supports("positions"):
+            spec = "phrase"
+        return super().multitoken_query(spec, texts, fieldname, termclass, boost)
+
+
+# `-word` is NOT word, as librarians type it (only at the start of a word: `covid-19` is one word).
+NOT_OPERATOR = r"(^|(?<=(\s|[()])))(NOT(?=\s)|-(?=[^\s\-+)]))"
+
 _PARSERS: dict[tuple[int, bool], tuple[object, qparser.QueryParser]] = {}
 
 
@@ -182,8 +198,9 @@ def make_parser(schema, match_any: bool = False) -> qparser.QueryParser:
     if key in _PARSERS and _PARSERS[key][0] is schema:
         return _PARSERS[key][1]
     group = ANY_GROUP if match_any else qparser.AndGroup
-    parser = qparser.MultifieldParser(DEFAULT_FIELDS, schema, fieldboosts=FIELD_BOOSTS, group=group)
-    parser.remove_plugin_class(qparser.MultifieldPlugin)
+    parser = PhraseWordsParser(None, schema, group=group)
+    parser.remove_plugin_class(qparser.OperatorsPlugin)
+    parser.add_plugin(qparser.OperatorsPlugin(Not=NOT_OPERATOR))
     parser.add_plugin(qparser.MultifieldPlugin(DEFAULT_FIELDS, fieldboosts=FIELD_BOOSTS, group=FieldsGroup))
     parser.add_plugin(qparser.FuzzyTermPlugin())
     parser.add_plugin(qparser.GtLtPlugin())
@@ -196,7 +213,7 @@ def make_parser(schema, match_any: bool = False) -> qparser.QueryParser:
 
 
 def parse_query(text: str, schema, match_any: bool = False) -> wq.Query:
-    """Parse a user query (its syntax already checked by `search.syntax`) or raise QueryError
+    """Parse a user query (its syntax checked and tidied by `search.syntax`) or raise QueryError
     with a one-line reason."""
     if not text.strip():
         raise QueryError("empty query: give some words to search for")
@@ -204,6 +221,8 @@ def parse_query(text: str, schema, match_any: bool = False) -> wq.Query:
     try:
         # Words become BM25F FieldsTerms before normalizing, which would flatten them together.
         q = combine_fields(make_parser(schema, match_any).parse(text, normalize=False), set(DEFAULT_FIELDS))
+        if match_any:
+            q = _exclusions_apart(q)
         q = with_years(q, schema).normalize()
     except (QueryError, TimeLimit):
         raise
@@ -217,6 +236,20 @@ def parse_query(text: str, schema, match_any: bool = False) -> wq.Query:
         raise QueryError("nothing to search for: the query has only stop words or punctuation")
     _refuse_costly(q)
     return _every_record(q)
+
+
+def _exclusions_apart(q: wq.Query) -> wq.Query:
+    """With --any, `a b -c` is (a OR b) NOT c: an OR of the words with `NOT c` as one
+    more alternative would find every record without `c`."""
+    if q.children():
+        q = q.apply(_exclusions_apart)
+    if isinstance(q, wq.Or):
+        kept = [c for c in q.subqueries if not isinstance(c, wq.Not)]
+        banned = [c.query for c in q.subqueries if isinstance(c, wq.Not)]
+        if kept and banned:
+            return wq.AndNot(wq.Or(kept, boost=q.boost) if len(kept) > 1 else kept[0],
+                             wq.Or(banned) if len(banned) > 1 else banned[0])
+    return q
 
 
 def _every_record(q: wq.Query) -> wq.Query:
@@ -301,7 +334,10 @@ def words_within(reader, fieldname: str, text: str, maxdist: int, prefix: int = 
     from rapidfuzz.distance import OSA
 
     field = reader.schema[fieldname]
-    shortest, longest = len(text) - maxdist, len(text) + maxdist
+    # A stemmed field holds stems (`natur`): a stem is within reach when one of the words
+    # it stands for is (`natural`, for `natral~`), so stems shorter by an ending are looked at.
+    stemmed = is_stemmed(field.analyzer)
+    shortest, longest = len(text) - maxdist - (LONGEST_ENDING if stemmed else 0), len(text) + maxdist
     for btext in reader.expand_prefix(fieldname, text[:prefix]):
         # A word's length in bytes is at least its length in letters (the same in ASCII).
         if len(btext) < shortest or (len(btext) > longest and btext.isascii()):
@@ -309,6 +345,18 @@ def words_within(reader, fieldname: str, text: str, maxdist: int, prefix: int = 
         word = field.from_bytes(btext)
         if OSA.distance(word, text, score_cutoff=maxdist) <= maxdist:
             yield word
+        elif stemmed and _begins_near(word, text, maxdist) and any(
+                OSA.distance(form, text, score_cutoff=maxdist) <= maxdist for form in stem_forms(word)):
+            yield word
+
+
+def _begins_near(stem: str, text: str, maxdist: int) -> bool:
+    """Whether `text` begins with letters within `maxdist` edits of `stem` (a cheap test
+    before writing out the words of the stem)."""
+    from rapidfuzz.distance import OSA
+
+    return any(OSA.distance(stem, text[:len(stem) + k], score_cutoff=maxdist) <= maxdist
+               for k in range(-maxdist, maxdist + 1) if len(stem) + k > 0)
 
 
 _SCORED_EXPANSIONS = 20  # up to this many, each expansion is scored like a typed word

@@ -19,7 +19,7 @@ from ..engine.store import open_index
 from ..errors import IndexAccessError, QueryError, RecsearchError
 from ..record import Record
 from .facets import count_facets, with_language_names
-from .syntax import check_syntax
+from .syntax import check_syntax, tidy_query
 
 MAX_LIMIT = 1000
 # A search stops collecting after this long and returns what it has, saying so.
@@ -198,12 +198,16 @@ class RecordIndex:
 
     def prepare(self, text: str, match_any: bool, filters: dict[str, list[str]], searcher, notes: list[str],
                 origins: dict | None, seen: set[int]):
-        """The query ready to run: syntax checked, history references resolved, expansions bounded,
-        filters applied."""
+        """The query ready to run: syntax checked and tidied (what was left out goes to `notes`),
+        history references resolved, author phrases widened to the names they fit, expansions
+        bounded, filters applied."""
+        from ..engine.name_forms import with_name_forms
+
         if text.strip():
             check_syntax(text, known_fields(self._ix.schema))
+            text = tidy_query(text, match_any, notes)
         q = parse_query(text, self._ix.schema, match_any)
-        q = self._resolve_history(q, searcher, seen)
+        q = with_name_forms(self._resolve_history(q, searcher, seen), searcher)
         q = bound_expansions(q, searcher.reader(), notes, origins)
         filters = with_language_names(filters or {})
         only = filter_query(filters)

@@ -15,13 +15,17 @@ import re
 import shlex
 from collections import Counter
 
-from rapidfuzz.distance import Levenshtein
+import math
+
+from rapidfuzz.distance import OSA
 
 from ..engine.postings import matching_docs
 from ..engine.schema import DEFAULT_FIELDS, FIELD_ALIASES, is_text_field
-from ..engine.years import bare_years
+from ..engine.years import bare_years, is_year
 from ..errors import QueryError
 from .facets import describe_filters
+from ..engine.analysis import is_stemmed, stem_forms
+from ..names import fold_words
 
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 _FIELDED = re.compile(r'([A-Za-z_]\w*):("[^"]*"?|\S+)')
@@ -53,8 +57,9 @@ def _known(reader, schema, fieldnames, word: str) -> bool:
     return False
 
 
-def _surface(searcher, fieldname: str, term: str) -> str:
-    """A word as records write it whose indexed (stemmed) form is `term`."""
+def _surface(searcher, fieldname: str, term: str, typed: str = "") -> str:
+    """A word as records write it whose indexed (stemmed) form is `term`: of those seen in a
+    few records, the closest to `typed` (`vacination`: `vaccination`, not `vaccine`), then the commonest."""
     from ..engine.documents import field_text, stored_record
     from ..engine.postings import posting_ids
     from .matches import match_spans
@@ -62,14 +67,16 @@ def _surface(searcher, fieldname: str, term: str) -> str:
     reader, analyzer = searcher.reader(), searcher.schema[fieldname].analyzer
     seen: Counter = Counter()
     for n, docnum in enumerate(posting_ids(reader, fieldname, term)):
-        if n == 3:
+        if n == 10:
             break
         stored = reader.stored_fields(docnum)
         if "record" not in stored:
             continue
         text = field_text(stored_record(stored), fieldname)
         seen.update(text[s:e].lower() for s, e, _ in match_spans(text, analyzer, {term}))
-    return seen.most_common(1)[0][0] if seen else term
+    if not seen:
+        return term
+    return min(seen, key=lambda form: (OSA.distance(form, typed) if typed else 0, -seen[form], form))
 
 
 def _close_words(reader, lexicons: dict, fieldname: str, form: str, maxdist: int) -> list[str]:
@@ -101,6 +108,7 @@ def candidates(searcher, word: str, fieldnames, limit: int = 8, lexicons: dict |
     closest first."""
     reader, schema = searcher.reader(), searcher.schema
     lexicons = {} if lexicons is None else lexicons
+    typed = "".join(fold_words(word))
     ranked = {}
     for fieldname in fieldnames:
         if not is_text_field(schema, fieldname):
@@ -116,9 +124,15 @@ def candidates(searcher, word: str, fieldnames, limit: int = 8, lexicons: dict |
                 for candidate in _close_words(reader, lexicons, fieldname, form, maxdist):
                     if candidate == term:
                         continue
-                    # A cut ending counts as one edit (a stem drops a suffix whole).
-                    distance = min(Levenshtein.distance(f, candidate) + (f != term) for f, _ in forms)
-                    rank = (distance, -reader.doc_frequency(fieldname, candidate))
+                    # A cut ending counts as one edit (a stem drops a suffix whole); a stem is
+                    # as close as the closest word it stands for (`natural` for `natur`).
+                    distance = min(OSA.distance(f, candidate) + (f != term) for f, _ in forms)
+                    if is_stemmed(schema[fieldname].analyzer):
+                        distance = min([distance] + [OSA.distance(typed, w) for w in stem_forms(candidate)])
+                    # A common word beats a rare one at the same distance, and one a letter
+                    # nearer when it is in a hundred times as many records (`childern`: `children`,
+                    # 205 records, not the surname `childers`, 1).
+                    rank = distance - math.log10(1 + reader.doc_frequency(fieldname, candidate)) / 2
                     if (fieldname, candidate) not in ranked or rank < ranked[(fieldname, candidate)]:
                         ranked[(fieldname, candidate)] = rank
     return sorted(ranked, key=ranked.get)[:limit]
@@ -126,7 +140,7 @@ def candidates(searcher, word: str, fieldnames, limit: int = 8, lexicons: dict |
 
 def surface_word(searcher, word: str, fieldname: str, term: str) -> str:
     """A candidate as the records write it (names are indexed as written), in the case `word` was typed."""
-    surface = _surface(searcher, fieldname, term) if fieldname != "author" else term
+    surface = _surface(searcher, fieldname, term, "".join(fold_words(word))) if fieldname != "author" else term
     return surface if word.islower() or not word.isalpha() else surface.capitalize()
 
 
@@ -234,7 +248,49 @@ def rescue(index, searcher, text: str, options, total: int, found: list[dict] | 
                 fuzzy += [text[last:end], "~"]
                 last = end
         offer("fuzzy", "".join(fuzzy) + text[last:], options.match_any)
+    if total == 0 and not late():
+        _author_rescue(index, reader, text, found)
     return found
+
+
+MAX_NAME_WORDS = 5
+
+
+def name_in_query(reader, text: str) -> str | None:
+    """The person a query seems to name (`Zagolski O, 2010`, `author:"zagolski, olaf"`): a few
+    words, no operator or other field, years and `et al` aside, of which the author field holds
+    every full word, or one when the words are written with capitals."""
+    from .syntax import tidy_query
+
+    text = tidy_query(text, False, [])
+    for match in reversed(bare_years(text)):
+        text = text[:match.start()] + text[match.end():]
+    fielded = {m.group(1) for m in _FIELDED.finditer(text)}
+    if fielded - {"author", "authors"} or re.search(r"[()#~*?^]", text):
+        return None
+    name = " ".join(re.sub(r'\b(?:author|authors):|"', " ", text).split()).strip(" ,;")
+    words = name.replace(",", " ").split()
+    if not words or len(words) > MAX_NAME_WORDS or any(w in _OPERATORS for w in words):
+        return None
+    if not all(_WORD.fullmatch(w.rstrip(".")) for w in words):
+        return None
+    full = [w for w in fold_words(name) if len(w) > 1]
+    held = [w for w in full if ("author", w) in reader]
+    capitals = all(w[:1].isupper() for w in words)
+    if not held or (len(held) < len(full) and not capitals):
+        return None
+    return name
+
+
+def _author_rescue(index, reader, text: str, found: list[dict]) -> None:
+    """A search for a person that found nothing: `recsearch author NAME`, the fuzzy way."""
+    name = name_in_query(reader, text)
+    if name is None:
+        return
+    people = index.authors(name, limit=10, max_records=1)
+    if people:
+        found.append({"kind": "author", "query": name, "any": False, "hits": len(people),
+                      "command": f"recsearch author {shlex.quote(name)}"})
 
 
 def _year_rescue(text: str, options, offer) -> bool:

@@ -112,8 +112,65 @@ def check_fields_given(text: str, known: set[str]) -> None:
                                 f"of {text!r}", corrected)
 
 
+_INFIX = ("AND", "OR", "ANDNOT", "ANDMAYBE")
+_TOKENS = re.compile(r'"[^"]*"|[()]|[^\s()"]+')
+
+
+def check_operators(text: str) -> None:
+    """Refuse an operator with nothing to join (`lymphoma AND`, `OR lymphoma`, `lymphoma NOT`):
+    Whoosh drops it and searches on, which reads as if it had been applied."""
+    tokens = [(m.group(), m.start()) for m in _TOKENS.finditer(text)]
+    for n, (token, at) in enumerate(tokens):
+        if token not in _INFIX and token != "NOT":
+            continue
+        before = tokens[n - 1][0] if n else None
+        after = tokens[n + 1][0] if n + 1 < len(tokens) else None
+        missing = None
+        if after in (None, ")") or after in _INFIX:
+            missing = "after"
+        elif token in _INFIX and (before in (None, "(") or before in _INFIX or before == "NOT"):
+            missing = "before"
+        if missing:
+            corrected = " ".join((text[:at] + text[at + len(token):]).split())
+            raise SyntaxProblem(f"'{token}' at column {at + 1} of {text!r} has nothing {missing} it to "
+                                "combine", corrected)
+
+
+# A possessive `'s` (straight or curly) is part of the word before it, as the
+# analyzer reads it; taken off here too, so that an index built before the
+# analyzer dropped it never requires a word `s`.
+_POSSESSIVE = re.compile(r"(?<=[^\W\d_])['\u2019][sS](?![\w'\u2019])")
+# How citations list further authors (`Zagolski et al 2010`), not words of a record.
+_ET_AL = re.compile(r"(?<![\w:])et\.?\s+al\b\.?", re.IGNORECASE)
+# A DOI as a link or with its label (`doi:https://doi.org/10.1/x`, `doi:DOI:10.1/x`).
+_DOI_PREFIX = re.compile(r'(?i)(?<![\w.])(doi:"?)\s*(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:\s*)')
+_PLUS = re.compile(r"(^|(?<=[\s(]))\+(?=[^\s+\-)])")
+
+
+def _outside_quotes(text: str, change) -> str:
+    parts = re.split(r'("[^"]*")', text)
+    return "".join(part if part.startswith('"') else change(part) for part in parts)
+
+
+def tidy_query(text: str, match_any: bool, notes: list[str]) -> str:
+    """The query with what is not a word of a record taken off: possessives, `et al`, a DOI's
+    link prefix and `+` before a required word. Said in `notes` when a typed word goes."""
+    text = _POSSESSIVE.sub("", text)
+    text = _DOI_PREFIX.sub(lambda m: m.group(1), text)
+    dropped = []
+    text = _outside_quotes(text, lambda part: _ET_AL.sub(lambda m: dropped.append(m.group()) or " ", part))
+    if dropped:
+        notes.append(f"'{dropped[0].strip()}' is left out of the search: citations use it for the other authors")
+    plus = _PLUS.search(_blank_quotes(text))
+    if plus and match_any:
+        raise QueryError(f"'+' at column {plus.start() + 1} of {text!r} makes a word required, which --any "
+                         "does not do: join it with AND (word AND (other words))")
+    return _outside_quotes(text, lambda part: _PLUS.sub("", part))
+
+
 def check_syntax(text: str, known_fields: set[str]) -> None:
     """Every strict check, cheapest first; raises QueryError (a SyntaxProblem where a fix is known)."""
     check_size(text)
     check_brackets(text)
     check_fields_given(text, known_fields)
+    check_operators(text)
