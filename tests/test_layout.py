@@ -75,3 +75,26 @@ def test_an_index_naming_analyzers_at_an_old_import_path_is_rebuilt_with_the_rea
     assert report.rebuilt and "another version" in report.reason
     with RecordIndex(root) as ix:
         assert ix.record_count > 0
+
+
+# What each layer may import of the others: the data flows readers -> ingest -> engine ->
+# search -> dedup -> cli, and a layer never reaches up the flow (the CLI is on top of all).
+FORBIDDEN = {"readers": {"ingest", "engine", "search", "dedup", "cli"}, "engine": {"search", "dedup", "cli"},
+             "ingest": {"search", "dedup", "cli"}, "search": {"dedup", "cli"}, "dedup": {"cli"}}
+
+
+def test_no_layer_imports_a_layer_above_it():
+    found = []
+    for path in _modules():
+        layer = path.relative_to(PACKAGE).parts[0]
+        for level, module, names in _imports(path):
+            if level == 0 and not module.startswith("recsearch"):
+                continue
+            target = module.split(".")[1 if level == 0 else 0] if module else (names[0] if names else "")
+            if level == 1 and path.parent == PACKAGE:  # a top-level module: `.x` is a layer x
+                pass
+            elif level == 1:
+                continue  # within its own layer
+            if target in FORBIDDEN.get(layer, ()):
+                found.append(f"{path.relative_to(PACKAGE)} imports {target}")
+    assert not found

@@ -101,11 +101,15 @@ class History:
         if damaged and not self._warned:
             self._warned = True
             aside = self._set_aside(kept, damaged, read)
-            from .terminal import terminal_width, wrap
+            import shutil
+            import textwrap
 
             message = (f"recsearch: warning: {len(damaged)} damaged line{'s' * (len(damaged) != 1)} of the search "
                        f"history {self.path} skipped" + (f"; moved to {aside}" if aside else ""))
-            print("\n".join(wrap(message, terminal_width(sys.stderr), "  ", "")), file=sys.stderr)
+            # Wrapped with an indent on a terminal, like the CLI's other messages (this layer has no CLI).
+            width = shutil.get_terminal_size((0, 0)).columns if sys.stderr.isatty() else 0
+            print(textwrap.fill(message, width, subsequent_indent="  ", break_on_hyphens=False,
+                                break_long_words=False) if width > 20 else message, file=sys.stderr)
         return found
 
     def _set_aside(self, kept: list[bytes], damaged: list[bytes], read: os.stat_result) -> Path | None:
