@@ -209,3 +209,37 @@ def test_an_incremental_run_compares_only_new_records(library: Path, tmp_path: P
     data = json.loads(run("dedup", "--index", library, "--json").stdout)
     assert data["compared"] == 1
     assert any(len(g["records"]) == 3 and "more.ris" not in g["reason"] for g in data["groups"])
+
+
+def test_search_unique_counts_works_not_records(library: Path):
+    run("dedup", "--index", library)
+    everything = json.loads(run("search", "*", "--index", library, "--json", "--all").stdout)
+    unique = json.loads(run("search", "*", "--index", library, "--json", "--unique", "--all").stdout)
+    works = json.loads(run("dedup", "--index", library, "--json").stdout)["works"]
+    assert everything["total"] == 14 and unique["total"] == works == len(unique["hits"]) < 14
+    page = json.loads(run("search", "*", "--index", library, "--json", "--unique", "-n", "3").stdout)
+    assert page["total"] == works and len(page["hits"]) == 3
+
+
+@pytest.mark.parametrize("mark", [("MAYBE", "a-1", "a-2"), ("SAME", "a-1", "a-1")])
+def test_a_bad_mark_is_a_usage_error(library: Path, mark):
+    result = run("dedup", "--index", library, "--mark", *mark)
+    assert result.exit_code == 2 and "--mark" in result.output and "Traceback" not in result.output
+
+
+def test_a_mark_prints_the_counts_not_every_group(library: Path):
+    data = json.loads(run("dedup", "--index", library, "--json").stdout)
+    a, b = next(g for g in data["groups"] if len(g["records"]) == 2)["records"]
+    result = run("dedup", "--index", library, "--mark", "DIFFERENT", a, b)
+    assert result.exit_code == 0 and "unique works" in result.stdout and "why: " not in result.stdout
+
+
+def test_exports_keep_the_pmid_for_the_next_dedup():
+    from recsearch.export import to_bibtex, to_ris
+    from recsearch.readers import read_file_records
+
+    record = article(identifiers={"pmid": "29225033", "pmcid": "PMC5729011"})
+    for text, name in ((to_ris([record]), "x.ris"), (to_bibtex([record]), "x.bib")):
+        [back] = read_file_records(text.encode(), name).records
+        assert back.identifiers.get("pmid") == "29225033", name
+        assert back.identifiers.get("pmcid") == "PMC5729011", name

@@ -74,7 +74,10 @@ def to_ris(records: list[Record]) -> str:
             "date": _ris_date(record.date), "publisher": _flat(record.publisher),
             "issn": " ".join(record.issns), "language": _flat(record.language),
             "keywords": [_flat(s) for s in record.subjects], "doi": doi_of(record) or "",
-            "urls": [record.url] if record.url else [], "accession_number": record.id,
+            "urls": [record.url] if record.url else [], "accession_number": record.identifiers.get("pmid") or record.id,
+            "custom2": record.identifiers.get("pmcid", ""),  # C2, where PubMed's RIS puts the PMCID
+            # Says whose number AN is, as PubMed's own RIS does: a reader then knows it for a PMID.
+            "name_of_database": "PubMed" if record.identifiers.get("pmid") else "",
             "volume": _flat(record.volume), **_ris_pages(record.pages),
             "notes": [_flat(source_note(record))] if source_note(record) else [],
         }
@@ -138,6 +141,7 @@ def to_bibtex(records: list[Record]) -> str:
             "abstract": record.summary, "issn": ", ".join(record.issns) or None,
             "publisher": record.publisher, "language": record.language,
             "keywords": ", ".join(record.subjects) or None, "doi": doi_of(record), "url": record.url,
+            "pmid": record.identifiers.get("pmid"), "pmcid": record.identifiers.get("pmcid"),
             # Not a standard field; JabRef keeps it, Zotero puts it in Extra.
             "affiliation": " and ".join(dict.fromkeys(_flat(a) for a in record.affiliations)) or None,
             "note": source_note(record),  # a deduplicated work: the ids of every source (dedup/unique.py)

@@ -49,6 +49,9 @@ class OneLineUsageErrors(typer.core.TyperGroup):
                 exc.show()
             else:
                 where = _command_name(exc.ctx)
+                if where == "recsearch":  # some errors come without their command's context
+                    given = next((a for a in (sys.argv[1:] if args is None else args) if a in self.commands), None)
+                    where = f"recsearch {given}" if given else where
                 message = exc.format_message().rstrip(".")
                 if getattr(exc, "option_name", None) in GLOBAL_OPTIONS and where != "recsearch":
                     message = f"{exc.option_name} is a global option: put it before the command name"

@@ -43,6 +43,12 @@ def dedup_command(
     if mark and any(mark):
         _mark(index_dir, *mark)
     report = run_dedup(index_dir, fresh=fresh)
+    if mark and any(mark) and not json_out and format in ("text", "table"):
+        # A decision among many (often from a script): the counts it leads to, not every group again.
+        from .dedup_views import prisma_text
+
+        typer.echo(prisma_text(report, terminal_width()))
+        return
     if format not in ("text", "table"):
         _export_unique(index_dir, format, output, json_out)
         return
@@ -74,6 +80,10 @@ def _mark(index_dir: Path, verdict: str, a: str, b: str) -> None:
     from ..search.index import RecordIndex
     from ..dedup.decisions import record_decision
 
+    if verdict.upper() not in ("SAME", "DIFFERENT"):
+        fail(f"--mark takes SAME or DIFFERENT, then two record ids, not {verdict!r}", 2)
+    if a == b:
+        fail(f"--mark needs two different records, not {a!r} twice", 2)
     with RecordIndex(index_dir) as ix:
         for rid in (a, b):
             if ix.get(rid) is None:

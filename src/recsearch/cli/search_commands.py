@@ -193,6 +193,8 @@ def _collapse_duplicates(ix, result, text: str, options, limit: int | None) -> N
         result.records, result.hits = more.records, more.hits
     try:
         works = collapse(ix, groups, result.records, limit)
+        # The count is of works too: a reviewer copies it (all hits' ids, not only the page's).
+        result.total = groups.works_among(ix.matching_ids(text, options)) if result.total else 0
     finally:
         groups.close()
     scores = {h.id: h.score for h in result.hits}

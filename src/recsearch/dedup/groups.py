@@ -124,6 +124,17 @@ class GroupStore:
         members = [m for (m,) in self.con.execute("SELECT id FROM groups WHERE grp = ? ORDER BY id", (row[0],))]
         return row[1], members
 
+    def works_among(self, ids: list[str]) -> int:
+        """How many works `ids` are: the records of one group count once."""
+        grouped, groups = 0, set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self.con.execute(f"SELECT grp FROM groups WHERE id IN ({','.join('?' * len(chunk))})",
+                                    chunk).fetchall()
+            grouped += len(rows)
+            groups.update(g for (g,) in rows)
+        return len(ids) - grouped + len(groups)
+
     def commit(self) -> None:
         self.con.commit()
 

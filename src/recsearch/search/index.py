@@ -196,6 +196,13 @@ class RecordIndex:
                              "there may be more suggestions")
         return result
 
+    def matching_ids(self, text: str, options: SearchOptions | None = None) -> list[str]:
+        """The ids of every record `search` would count for `text`, unranked."""
+        options = options or SearchOptions()
+        searcher = self.searcher()
+        q = self.prepare(text, options.match_any, options.filters, searcher, [], None, set())
+        return [searcher.stored_fields(d)["id"] for d in sorted(matching_docs(searcher, q))]
+
     def prepare(self, text: str, match_any: bool, filters: dict[str, list[str]], searcher, notes: list[str],
                 origins: dict | None, seen: set[int]):
         """The query ready to run: syntax checked and tidied (what was left out goes to `notes`),
