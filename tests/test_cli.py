@@ -171,3 +171,9 @@ def test_usage_errors_are_one_line_naming_the_help(args, says):
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("recsearch: error: ") and says in lines[0], done.stderr
     assert lines[0].endswith(f"({'recsearch search' if args[0] == 'search' else 'recsearch'} --help)")
+
+
+def test_an_option_missing_its_values_names_its_command_help():
+    done = subprocess.run([sys.executable, "-m", "recsearch.cli", "dedup", "--mark", "SAME", "x"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.strip().endswith("(recsearch dedup --help)"), done.stderr

@@ -49,7 +49,7 @@ class OneLineUsageErrors(typer.core.TyperGroup):
                 exc.show()
             else:
                 where = _command_name(exc.ctx)
-                if where == "recsearch":  # some errors come without their command's context
+                if exc.ctx is None:  # an option's arity error comes without its command's context
                     given = next((a for a in (sys.argv[1:] if args is None else args) if a in self.commands), None)
                     where = f"recsearch {given}" if given else where
                 message = exc.format_message().rstrip(".")
