@@ -82,7 +82,7 @@ def _run(index, groups_store: GroupStore, root: Path, fresh: bool) -> DedupRepor
         groups_store.forget(list(groups_store.digests()))
     ids_by_docnum: dict[int, str] = {}
     sources: Counter[str] = Counter()
-    fresh_records: list[tuple[WorkKeys, str, str | None, bytes]] = []  # keys, title, doi, digest: to compare
+    fresh_records: list[tuple[WorkKeys, str, str | None, bytes, int]] = []  # keys, title, doi, digest, docnum
     cache: dict[str, WorkKeys] = {}
     changed = []
     for docnum, rid, source, raw in index.stored_records():
@@ -96,17 +96,18 @@ def _run(index, groups_store: GroupStore, root: Path, fresh: bool) -> DedupRepor
             changed.append(rid)
         record = Record.from_dict(json.loads(raw))
         keys = work_keys(record)
-        fresh_records.append((keys, record.title, record.doi, digest))
+        fresh_records.append((keys, record.title, record.doi, digest, docnum))
         cache[rid] = keys
     present = set(ids_by_docnum.values())
     groups_store.forget([rid for rid in known if rid not in present] + changed)
-    for keys, _, _, digest in fresh_records:
-        groups_store.put(keys, digest)
+    groups_store.put_all((keys, digest) for keys, _, _, digest, _ in fresh_records)
     report.records = len(present)
     report.compared = len(fresh_records)
     blocking = Blocking(index, groups_store, ids_by_docnum, report.records)
+    if len(fresh_records) == report.records:  # every record compared: their posting lists read once, in bulk
+        blocking.read_all((docnum, title, doi) for _, title, doi, _, docnum in fresh_records)
     done: set[tuple[str, str]] = set()
-    for keys, title, doi, _ in fresh_records:
+    for keys, title, doi, _, _ in fresh_records:
         for other in blocking.candidates(keys, title, doi):
             pair = (keys.id, other) if keys.id <= other else (other, keys.id)
             if pair in done:
