@@ -1,6 +1,6 @@
 """Time `recsearch dedup` on a synthetic library with duplicates: full run, nothing new, a harvest.
 
-    python bench/dedup_time.py N DIR [--seed S]
+    python bench/dedup_time.py N DIR [--seed S] [--reuse]
 
 Writes N works' records as RIS files (1,000 a file) into DIR/sources, a third
 of the works again as another database would give them (title case,
@@ -59,6 +59,8 @@ def main() -> None:
     parser.add_argument("count", type=int)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true",
+                        help="time the dedup runs on the index DIR already holds (made by an earlier run, same N)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     src = args.folder / "sources"
@@ -66,11 +68,12 @@ def main() -> None:
     index = args.folder / "index"
     originals = list(works(args.count * 3 // 4, rng))
     copies = [again(r, rng) for r in originals[: args.count - len(originals)]]
-    write(originals, src, "db1")
-    write(copies, src, "db2")
-    started = time.monotonic()
-    built = update_index([src], index)
-    print(f"index: {built.records:,} records in {time.monotonic() - started:.0f} s")
+    if not (args.reuse and index.exists()):
+        write(originals, src, "db1")
+        write(copies, src, "db2")
+        started = time.monotonic()
+        built = update_index([src], index)
+        print(f"index: {built.records:,} records in {time.monotonic() - started:.0f} s")
     for label, fresh in (("full dedup", True), ("nothing new", False)):
         report = run_dedup(index, fresh=fresh)
         print(f"{label}: {report.seconds:.1f} s; {report.compared:,} compared, {report.pairs:,} pairs, "

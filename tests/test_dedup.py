@@ -79,6 +79,28 @@ def test_fold_is_idempotent_and_plain(text):
     assert once == once.strip() and "  " not in once
 
 
+def _fold_every_step(text: str) -> str:
+    """fold() as specified, each step on every text (fold takes shortcuts that must not change the result)."""
+    import html
+    import re
+
+    from unidecode import unidecode
+
+    greek = dict(zip("αβγδεζηθικλμνξπρστυφχψω", "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu "
+                                               "xi pi rho sigma tau upsilon phi chi psi omega".split()))
+    text = re.sub(r"<[^>]{0,200}>", " ", html.unescape(html.unescape(text))).casefold()
+    text = "".join(greek.get(c, c) for c in text)
+    text = re.sub(r"\\([A-Za-z]+)\s*", r"\1 ", re.sub(r"\\[\"'^`~=.uvHckbdrt]\s*\{?\s*([A-Za-z])\}?", r"\1", text))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", unidecode(text).lower().replace("&", " and ")).split())
+
+
+@given(st.lists(st.sampled_from(["Cell", "GROWTH", " ", "-", ".", "&amp;", "&", "<i>", "</i>", "\\'e", "{\\\"u}",
+                                 "\\alpha", "é", "É", "ß", "µ", "Μ", "α", "Ω", "ﬁ", "\u0301", "\u00a0", "北京", "42"]),
+                max_size=20).map("".join))
+def test_fold_gives_what_every_step_gives(text):
+    assert fold(text) == _fold_every_step(text)
+
+
 @given(st.text(max_size=80))
 def test_title_key_ignores_case_and_a_trailing_period(text):
     assert title_key(text.upper() + ".") == title_key(text.lower()) or "[" in text or "(" in text
@@ -243,3 +265,56 @@ def test_exports_keep_the_pmid_for_the_next_dedup():
         [back] = read_file_records(text.encode(), name).records
         assert back.identifiers.get("pmid") == "29225033", name
         assert back.identifiers.get("pmcid") == "PMC5729011", name
+
+
+def test_an_incremental_run_groups_as_a_fresh_run_does(library: Path, tmp_path: Path):
+    run("dedup", "--index", library)
+    (tmp_path / "sources" / "more.ris").write_text(
+        "TY  - JOUR\nTI  - HOSPITAL ADMISSIONS OF OLDER ADULTS AFTER AN EARLY HOME VISIT PROGRAMME\n"
+        "AU  - Nowak Z\nPY  - 2018\nJO  - BMC Public Health\nVL  - 18\nSP  - 45-52\nER  - \n", encoding="utf-8")
+    assert run("index", "--index", library).exit_code == 0
+    incremental = json.loads(run("dedup", "--index", library, "--json").stdout)
+    fresh = json.loads(run("dedup", "--index", library, "--json", "--fresh").stdout)
+    assert incremental["compared"] == 1 and fresh["compared"] == fresh["records"]
+    assert incremental["groups"] == fresh["groups"] and incremental["review"] == fresh["review"]
+
+
+# Blocking: a full run reads the posting lists from the records, an incremental one from the index
+
+def _shared_word_library(folder: Path) -> None:
+    """Titles from a small vocabulary (many shared words), one title held by 70 records, copies in capitals."""
+    words = ("boreal seedling moisture threshold scarified plots survival cohort lichen nitrogen peatland "
+             "drainage spruce pine birch frost canopy gap thinning understorey").split()
+    rows = []
+    for n in range(260):
+        title = " ".join(words[(n * k + k * k) % len(words)] for k in range(1, 7 + n % 4))
+        if n % 4 == 0:
+            title = "Frost canopy gap thinning in lichen stands"  # more than MAX_CANDIDATES records share it
+        if n % 5 == 0:
+            title = title.upper()
+        rows.append(f"TY  - JOUR\nTI  - {title} {'(Finland)' if n % 7 == 0 else ''}\nAU  - Author{n % 9} A\n"
+                    f"PY  - {2000 + n % 6}\nJO  - Silva Fennica\nVL  - {n % 11}\nSP  - {n % 13 + 1}-20\n"
+                    + (f"DO  - 10.5555/{'X' if n % 2 else 'x'}{n % 127}\n" if n % 3 else "") + "ER  - \n")
+    (folder / "shared.ris").write_text("".join(rows), encoding="utf-8")
+
+
+def test_bulk_blocking_finds_the_candidates_the_index_lookups_find(tmp_path: Path):
+    from recsearch.dedup.candidates import MAX_CANDIDATES, Blocking
+    from recsearch.dedup.groups import GroupStore
+    from recsearch.search import RecordIndex
+
+    (tmp_path / "sources").mkdir()
+    _shared_word_library(tmp_path / "sources")
+    assert run("index", tmp_path / "sources", "--index", tmp_path / "index").exit_code == 0
+    store = GroupStore(tmp_path / "dedup.sqlite")
+    with RecordIndex(tmp_path / "index") as index:
+        rows = [(docnum, Record.from_dict(json.loads(raw))) for docnum, _, _, raw in index.stored_records()]
+        store.put_all((work_keys(r), b"") for _, r in rows)
+        ids = {docnum: r.id for docnum, r in rows}
+        lookups, bulk = (Blocking(index, store, ids, len(rows)) for _ in range(2))
+        bulk.read_all((docnum, r.title, r.doi) for docnum, r in rows)
+        found = {r.id: lookups.candidates(work_keys(r), r.title, r.doi) for _, r in rows}
+        assert found == {r.id: bulk.candidates(work_keys(r), r.title, r.doi) for _, r in rows}
+    store.close()
+    assert max(len(c) for c in found.values()) >= MAX_CANDIDATES  # the cut to the best-sharing ones was taken
+    assert sum(len(c) for c in found.values()) > 3 * len(found)

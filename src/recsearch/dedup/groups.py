@@ -82,16 +82,23 @@ class GroupStore:
 
     def forget(self, ids: Iterable[str]) -> None:
         """Drop records gone or changed, with their pairs."""
-        for rid in ids:
-            self.con.execute("DELETE FROM works WHERE id = ?", (rid,))
-            self.con.execute("DELETE FROM idkeys WHERE id = ?", (rid,))
-            self.con.execute("DELETE FROM pairs WHERE a = ? OR b = ?", (rid, rid))
+        rows = [(rid,) for rid in ids]
+        self.con.executemany("DELETE FROM works WHERE id = ?", rows)
+        self.con.executemany("DELETE FROM idkeys WHERE id = ?", rows)
+        self.con.executemany("DELETE FROM pairs WHERE a = ?1 OR b = ?1", rows)
 
     def put(self, keys: WorkKeys, digest: bytes) -> None:
-        self.con.execute("INSERT OR REPLACE INTO works VALUES (?, ?, ?)",
-                         (keys.id, digest, json.dumps(keys.to_row(), separators=(",", ":"))))
-        found = list(keys.ids) + ([place_key(keys)] if place_key(keys) else [])
-        self.con.executemany("INSERT OR IGNORE INTO idkeys VALUES (?, ?)", [(k, keys.id) for k in found])
+        self.put_all([(keys, digest)])
+
+    def put_all(self, rows: Iterable[tuple[WorkKeys, bytes]]) -> None:
+        """`put` for many records at once (one statement each for the keys and the identifier keys)."""
+        rows = list(rows)
+        self.con.executemany("INSERT OR REPLACE INTO works VALUES (?, ?, ?)",
+                             [(keys.id, digest, json.dumps(keys.to_row(), separators=(",", ":")))
+                              for keys, digest in rows])
+        self.con.executemany("INSERT OR IGNORE INTO idkeys VALUES (?, ?)",
+                             [(k, keys.id) for keys, _ in rows
+                              for k in [*keys.ids, *([place_key(keys)] if place_key(keys) else [])]])
 
     def keys_of(self, rid: str) -> WorkKeys | None:
         row = self.con.execute("SELECT keys FROM works WHERE id = ?", (rid,)).fetchone()
@@ -103,6 +110,13 @@ class GroupStore:
 
     def holders(self, key: str) -> list[str]:
         return [r for (r,) in self.con.execute("SELECT id FROM idkeys WHERE key = ?", (key,))]
+
+    def all_holders(self) -> dict[str, list[str]]:
+        """Every identifier key with the records holding it (what `holders` gives, for all keys at once)."""
+        found: dict[str, list[str]] = {}
+        for key, rid in self.con.execute("SELECT key, id FROM idkeys"):
+            found.setdefault(key, []).append(rid)
+        return found
 
     def put_pair(self, a: str, b: str, verdict: str, reason: str, score: float) -> None:
         a, b = (a, b) if a <= b else (b, a)

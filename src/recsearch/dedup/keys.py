@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 from ..names import split_name
@@ -25,6 +26,13 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _GREEK = dict(zip("αβγδεζηθικλμνξπρστυφχψω",
                   "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
                   "upsilon phi chi psi omega".split()))
+_GREEK_LETTERS = frozenset(_GREEK)
+_MARKUP = re.compile(r"[&<\\]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_SUPPLEMENT = re.compile(r"suppl|^s\d")
+_ABSTRACT_NUMBER = re.compile(r"^(abstract|abs|p|s)\s?\d")
+_HEAD_DIGITS = re.compile(r"([a-z]*)(\d+)")
+_OWN_ID = re.compile(r"^(pmid|cord|doaj-art)-(\S+)$")
 _PAGE_NUMBER = re.compile(r"[A-Za-z]*\d+")
 _DOI = re.compile(r"10\.\d{3,9}/\S+")
 _INITIALS = re.compile(r"^(?:[A-Z]\.?-?(?:[a-z]{1,2}\.?)?){1,6}$")
@@ -56,6 +64,9 @@ _KIND_PATTERNS = [
     ("comment", re.compile(r"^(comment|comments|commentary|letter|letters|invited commentary|editorial comment)\b"
                            r"( (on|to|regarding|re|about|in response to))?\b|^(a )?comment on\b")),
 ]
+# Every notice pattern above needs one of these in the title (or a title opening `re`): the rest are articles.
+_NOTICE_WORDS = ("retract", "withdraw", "errat", "corrigend", "correction", "addendum", "publisher s note",
+                 "expression of concern", "repl", "respons", "rebuttal", "comment", "letter")
 # A venue of meeting abstracts, not of articles.
 _MEETING = re.compile(r"\b(abstracts?|congress|meeting|conference|symposium|proceedings|annual scientific|"
                       r"supplement|suppl|poster|workshop|proc)\b")
@@ -66,15 +77,24 @@ def fold(text: str | None) -> str:
     """Lower case ASCII words separated by single spaces: no accents, punctuation, HTML or LaTeX."""
     if not text:
         return ""
+    if text.isascii() and not _MARKUP.search(text):
+        # No entity, tag or LaTeX to undo, nothing to transliterate: the long way gives this (a dedup
+        # run folds every record's title, journal and names; this is most of them).
+        return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
     text = html.unescape(html.unescape(text))
     text = _TAGS.sub(" ", text)
     text = text.casefold()  # casefold, not lower: `µ` (micro) and `Μ` (capital mu) are one letter then
-    if any(c in _GREEK for c in text):
+    if not _GREEK_LETTERS.isdisjoint(text):
         text = "".join(_GREEK.get(c, c) for c in text)
     text = _LATEX_ACCENT.sub(r"\1", text)
     text = _LATEX_COMMAND.sub(r"\1 ", text)
-    text = transliterate(text).lower().replace("&", " and ")
+    # transliteration maps each character on its own: only the non-ASCII runs need it.
+    text = _NON_ASCII.sub(lambda m: transliterate(m.group(0)), text).lower().replace("&", " and ")
     return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+# Journals, volumes and names repeat across records: folded once each.
+fold_repeated = lru_cache(maxsize=100_000)(fold)
 
 
 def title_key(title: str | None) -> str:
@@ -86,7 +106,7 @@ def title_key(title: str | None) -> str:
         text = bracketed.group(1)
     else:
         trimmed = _TRAILING_BRACKET.sub("", text)
-        if len(fold(trimmed).split()) >= 3:  # `Title [Titre]`; not `Vitamin D (cholecalciferol)` alone
+        if trimmed != text and len(fold(trimmed).split()) >= 3:  # `Title [Titre]`; not `Vitamin D (cholecalciferol)` alone
             text = trimmed
     return fold(text)
 
@@ -99,6 +119,8 @@ def is_generic(key: str) -> bool:
 
 def item_kind(key: str) -> str:
     """`erratum`, `retraction`, `concern`, `reply`, `comment` for a notice about another item, else `article`."""
+    if not key.startswith("re") and not any(word in key for word in _NOTICE_WORDS):
+        return "article"  # the patterns' searches cost more than the whole of the other keys
     for kind, pattern in _KIND_PATTERNS:
         if pattern.search(key):
             return kind
@@ -109,7 +131,7 @@ def is_meeting_venue(journal_key: str, volume: str | None, pages: str | None) ->
     """A venue that prints meeting abstracts (a congress, a supplement, abstract numbers as pages)."""
     if _MEETING.search(journal_key):
         return True
-    return bool(re.search(r"suppl|^s\d", fold(volume))) or bool(re.match(r"^(abstract|abs|p|s)\s?\d", fold(pages)))
+    return bool(_SUPPLEMENT.search(fold_repeated(volume))) or bool(_ABSTRACT_NUMBER.match(fold(pages)))
 
 
 def page_range(pages: str | None) -> tuple[str, str]:
@@ -119,8 +141,8 @@ def page_range(pages: str | None) -> tuple[str, str]:
     if not numbers:
         return "", ""
     first, last = numbers[0], numbers[-1] if len(numbers) > 1 else numbers[0]
-    head, digits = re.match(r"([a-z]*)(\d+)", first).groups()
-    last_head, last_digits = re.match(r"([a-z]*)(\d+)", last).groups()
+    head, digits = _HEAD_DIGITS.match(first).groups()
+    last_head, last_digits = _HEAD_DIGITS.match(last).groups()
     if len(last_digits) < len(digits) and not last_head:  # `221-8`, `1021-30`: the last page's ending only
         last_digits = digits[: len(digits) - len(last_digits)] + last_digits
         last_head = head
@@ -139,7 +161,7 @@ def identifier_keys(record: Record) -> set[str]:
     for kind, value in record.identifiers.items():
         kind, value = kind.lower(), str(value).strip()
         if kind == "accession":  # our own exports carry the record's id: `pmid-123`, `cord-ab12`
-            own = re.match(r"^(pmid|cord|doaj-art)-(\S+)$", value)
+            own = _OWN_ID.match(value)
             if not own:
                 continue
             kind, value = {"pmid": "pmid", "cord": "cord_uid", "doaj-art": "doaj"}[own.group(1)], own.group(2)
@@ -154,13 +176,14 @@ def identifier_keys(record: Record) -> set[str]:
             value = re.sub(r"^arxiv:|v\d+$", "", value.lower())
         if value:
             found.add(f"{kind}:{value.lower()}")
-    own = re.match(r"^(pmid|cord|doaj-art)-(\S+)$", record.id)
+    own = _OWN_ID.match(record.id)
     if own:
         kind = {"pmid": "pmid", "cord": "cord_uid", "doaj-art": "doaj"}[own.group(1)]
         found.add(f"{kind}:{own.group(2).lower()}")
     return found
 
 
+@lru_cache(maxsize=100_000)
 def family_key(name: str | None) -> str:
     """An author's family name folded, letters only (`Pérez-Martínez` → `perezmartinez`)."""
     if not name:
@@ -177,7 +200,7 @@ def family_key(name: str | None) -> str:
 
 def journal_words(journal: str | None) -> list[str]:
     """The journal's words folded, without `of`, `the`, `and`: what abbreviations keep."""
-    return [w for w in fold(journal).split() if w not in _SMALL_WORDS]
+    return [w for w in fold_repeated(journal).split() if w not in _SMALL_WORDS]
 
 
 def journals_agree(a: list[str], b: list[str]) -> bool:
@@ -237,9 +260,9 @@ def work_keys(record: Record) -> WorkKeys:
         id=record.id, title=key, year=record.year,
         family=family_key(record.authors[0].name) if record.authors else "",
         families=tuple(family_key(a.name) for a in record.authors[:5]),
-        name_words=tuple(fold(record.authors[0].name).split()) if record.authors else (),
+        name_words=tuple(fold_repeated(record.authors[0].name).split()) if record.authors else (),
         journal=journal, issns=frozenset(re.sub(r"[^0-9x]", "", i.lower()) for i in record.issns),
-        volume=fold(record.volume), first_page=first, last_page=last,
+        volume=fold_repeated(record.volume), first_page=first, last_page=last,
         doi=doi_key(record.doi), ids=frozenset(identifier_keys(record)), kind=item_kind(key),
         meeting=is_meeting_venue(" ".join(journal), record.volume, record.pages),
         source=record.source or "", completeness=filled + len(record.authors[:3]),
