@@ -301,7 +301,7 @@ def _shared_word_library(folder: Path) -> None:
 def test_bulk_blocking_finds_the_candidates_the_index_lookups_find(tmp_path: Path):
     from recsearch.dedup.candidates import MAX_CANDIDATES, Blocking
     from recsearch.dedup.groups import GroupStore
-    from recsearch.search import RecordIndex
+    from recsearch.search.index import RecordIndex
 
     (tmp_path / "sources").mkdir()
     _shared_word_library(tmp_path / "sources")
