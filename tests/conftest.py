@@ -56,3 +56,28 @@ def check_top_hits_agree(searcher, q, limit=10):
     assert [d for d, _ in best] == [d for d, _ in whoosh]
     assert [s for _, s in best] == pytest.approx([s for _, s in whoosh], rel=1e-9)
     assert set(docs) == set(searcher.docs_for_query(q))
+
+
+MIXED_FORMAT_SAMPLES = ("pubmed_set.xml", "medline_citations.xml", "pubmed_export.nbib", "doaj_hits.ldj",
+                        "doaj_upload.xml", "cord19_metadata.csv")
+
+
+def build_mixed_collection(folder: Path):
+    """The reference record, the seed fixtures and one sample of six formats, indexed under
+    `folder`: (the index root, every record in it)."""
+    from recsearch.ingest.build import update_index
+    from recsearch.search.index import RecordIndex, SearchOptions
+
+    sources = folder / "records"
+    sources.mkdir()
+    shutil.copy(REFERENCE, sources)
+    for path in FIXTURE_SEEDS.glob("*.txt"):
+        shutil.copy(path, sources)
+    for name in MIXED_FORMAT_SAMPLES:
+        shutil.copy(ROOT / "tests" / "fixtures" / "formats" / name, sources)
+    root = folder / "index"
+    report = update_index([sources], root)
+    assert not report.failed, report.failed
+    with RecordIndex(root) as ix:
+        records = [ix.get(h.id) for h in ix.search("*", limit=None, options=SearchOptions(suggest=False)).hits]
+    return root, records

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from whoosh import fields
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 
-from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID, ROOT, SHARED_DATA
+from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID, ROOT, SHARED_DATA, build_mixed_collection
 from recsearch.engine.analysis import letters_digits, text_analyzer
 from recsearch.ingest.build import update_index
 from recsearch.cli import app
@@ -35,20 +35,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def collection(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("forms")
-    sources = folder / "records"
-    sources.mkdir()
-    shutil.copy(REFERENCE, sources)
-    for path in FIXTURE_SEEDS.glob("*.txt"):
-        shutil.copy(path, sources)
-    for name in ("pubmed_set.xml", "medline_citations.xml", "pubmed_export.nbib", "doaj_hits.ldj",
-                 "doaj_upload.xml", "cord19_metadata.csv"):
-        shutil.copy(FORMATS / name, sources)
-    root = folder / "index"
-    assert not update_index([sources], root).failed
-    with RecordIndex(root) as ix:
-        records = [ix.get(h.id) for h in ix.search("*", limit=None, options=SearchOptions(suggest=False)).hits]
-    return root, records
+    return build_mixed_collection(tmp_path_factory.mktemp("forms"))
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID, ROOT, check_top_hits_agree
+from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID, ROOT, check_top_hits_agree, build_mixed_collection
 from recsearch.search import index as search_module
 from recsearch.engine.analysis import text_analyzer
 from recsearch.ingest.build import update_index
@@ -33,21 +33,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def collection(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("years")
-    sources = folder / "records"
-    sources.mkdir()
-    shutil.copy(REFERENCE, sources)
-    for path in FIXTURE_SEEDS.glob("*.txt"):
-        shutil.copy(path, sources)
-    for name in ("pubmed_set.xml", "medline_citations.xml", "pubmed_export.nbib", "doaj_hits.ldj",
-                 "doaj_upload.xml", "cord19_metadata.csv"):
-        shutil.copy(FORMATS / name, sources)
-    root = folder / "index"
-    report = update_index([sources], root)
-    assert not report.failed, report.failed
-    with RecordIndex(root) as ix:
-        records = [ix.get(h.id) for h in ix.search("*", limit=None, options=SearchOptions(suggest=False)).hits]
-    return root, records
+    return build_mixed_collection(tmp_path_factory.mktemp("years"))
 
 
 @pytest.fixture

@@ -146,3 +146,15 @@ def reports_errors(command):
             raise
 
     return run
+
+
+def write_output(text: str, output: Path | None, what: str) -> None:
+    """`text` to stdout, or to the file `output` (then said on stderr as `what`)."""
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    inform(f"recsearch: wrote {what} to {output.absolute()}")

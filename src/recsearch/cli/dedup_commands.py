@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import IndexDir, JsonFlag, command_hint, fail, inform, print_json, reports_errors, say
+from .common import IndexDir, JsonFlag, command_hint, fail, inform, print_json, reports_errors, write_output
 from .terminal import terminal_width
 
 commands = typer.Typer()
@@ -110,12 +110,4 @@ def _export_unique(index_dir: Path, format: str, output: Path | None, json_out: 
         finally:
             if groups is not None:
                 groups.close()
-    text = export_records(records, format)
-    if output is None:
-        typer.echo(text, nl=not text.endswith("\n"))
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
-    say(f"recsearch: wrote {len(records):,} unique works as {format} to {output.absolute()}")
+    write_output(export_records(records, format), output, f"{len(records):,} unique works as {format}")

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .common import IndexDir, JsonFlag, fail, print_json, reports_errors, say, command_hint, inform
+from .common import IndexDir, JsonFlag, command_hint, fail, inform, print_json, reports_errors, say, write_output
 from . import views
 from .terminal import clip, terminal_width, use_color
 
@@ -23,24 +23,13 @@ OutputFile = Annotated[Optional[Path], typer.Option(
 ListOption = Optional[list[str]]
 
 
-def _write(text: str, output: Path | None, what: str) -> None:
-    if output is None:
-        typer.echo(text, nl=not text.endswith("\n"))
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
-    inform(f"recsearch: wrote {what} to {output.absolute()}")
-
-
 def _json_out(data, output: Path | None) -> None:
     import json
 
     if output is None:
         print_json(data)
     else:
-        _write(json.dumps(data, ensure_ascii=False, indent=2) + "\n", output, "JSON")
+        write_output(json.dumps(data, ensure_ascii=False, indent=2) + "\n", output, "JSON")
 
 
 def _export(records, format: str, output: Path | None, json_out: bool) -> bool:
@@ -56,7 +45,7 @@ def _export(records, format: str, output: Path | None, json_out: bool) -> bool:
     if json_out:
         fail(f"--json and --format {format} both set the output: give one", 2)
     n = len(records)
-    _write(export_records(records, format), output, f"{n} record{'s' * (n != 1)} as {format}")
+    write_output(export_records(records, format), output, f"{n} record{'s' * (n != 1)} as {format}")
     return True
 
 
@@ -276,7 +265,7 @@ def history_command(
             typer.echo(text, nl=False)
         else:
             n = len(history.entries())
-            _write(text, export, f"the strategy ({n} search{'es' * (n != 1)})")
+            write_output(text, export, f"the strategy ({n} search{'es' * (n != 1)})")
         return
     entries = history.entries()
     if json_out:

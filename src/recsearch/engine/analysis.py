@@ -44,6 +44,28 @@ def fold_token(text: str) -> tuple[str, ...]:
     return tuple(_ALNUM_RUN.findall(folded.replace("'", "")))
 
 
+def split_tokens(tokens, split):
+    """Tokens with each replaced by the words `split` gives for its text (None: kept as it is;
+    none: dropped, its position left empty); extra words take the next positions."""
+    shift = 0
+    for t in tokens:
+        if shift and t.positions:
+            t.pos += shift
+        parts = split(t.text)
+        if parts is None:
+            yield t
+            continue
+        if not parts:  # nothing left of it (punctuation folded away): its position stays empty
+            continue
+        base = t.pos if t.positions else 0
+        for n, part in enumerate(parts):
+            t.text = part
+            if t.positions:
+                t.pos = base + n
+            yield t
+        shift += len(parts) - 1
+
+
 class FoldAccentsFilter(Filter):
     """Fold each token to ASCII (`Pérez` → `Perez`, `Łódź` → `Lodz`).
 
@@ -52,23 +74,7 @@ class FoldAccentsFilter(Filter):
     """
 
     def __call__(self, tokens):
-        shift = 0
-        for t in tokens:
-            if shift and t.positions:
-                t.pos += shift
-            if t.text.isascii():
-                yield t
-                continue
-            parts = fold_token(t.text)
-            if not parts:
-                continue
-            base = t.pos if t.positions else 0
-            for n, part in enumerate(parts):
-                t.text = part
-                if t.positions:
-                    t.pos = base + n
-                yield t
-            shift += len(parts) - 1
+        return split_tokens(tokens, lambda text: None if text.isascii() else fold_token(text))
 
 
 class PossessiveFilter(Filter):
@@ -94,21 +100,7 @@ class LettersDigitsFilter(Filter):
     same words as `covid-19` and `CD 56`; the later parts take the next positions."""
 
     def __call__(self, tokens):
-        shift = 0
-        for t in tokens:
-            if shift and t.positions:
-                t.pos += shift
-            parts = letters_digits(t.text)
-            if len(parts) == 1:
-                yield t
-                continue
-            base = t.pos if t.positions else 0
-            for n, part in enumerate(parts):
-                t.text = part
-                if t.positions:
-                    t.pos = base + n
-                yield t
-            shift += len(parts) - 1
+        return split_tokens(tokens, lambda text: None if len(parts := letters_digits(text)) == 1 else parts)
 
 
 class ValueGapFilter(Filter):
