@@ -189,6 +189,11 @@ def test_dedup_table_fits_80_columns_and_gives_prisma_counts(library: Path, monk
     assert result.exit_code == 0
     assert "duplicates removed" in result.stdout and "unique works" in result.stdout
     assert "why: " in result.stdout
+    # Each group opens with the title of its work, so a group can be judged without `show`.
+    lines = result.stdout.splitlines()
+    titled = [lines[i - 1] for i, line in enumerate(lines) if line.lstrip().startswith("why: ")]
+    assert titled and all(t[:4].strip().isdigit() and "why:" not in t for t in titled)
+    assert any("Natural killer cell counts after infusion" in t for t in titled)
 
 
 def test_mark_different_splits_a_group_and_survives_a_rebuild(library: Path):

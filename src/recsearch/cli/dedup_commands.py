@@ -63,7 +63,13 @@ def dedup_command(
 
     width = terminal_width()
     if report.groups:
-        typer.echo(groups_text(report, width, None if all_groups else limit))
+        from ..search.index import RecordIndex
+
+        shown = report.groups if all_groups else report.groups[:limit]
+        with RecordIndex(index_dir) as ix:
+            leads = {g["lead"]: ix.get(g["lead"]) for g in shown}
+        titles = {rid: record.title for rid, record in leads.items() if record is not None}
+        typer.echo(groups_text(report, width, None if all_groups else limit, titles))
         typer.echo("")
     typer.echo(prisma_text(report, width))
     if review:

@@ -16,12 +16,19 @@ def prisma_text(report: DedupReport, width: int | None) -> str:
                      tablefmt="simple", colalign=("left", "right"))
 
 
-def groups_text(report: DedupReport, width: int | None, limit: int | None) -> str:
-    """Each group: its number and the evidence, then one line per record (id, format, source file)."""
+def groups_text(report: DedupReport, width: int | None, limit: int | None,
+                titles: dict[str, str] | None = None) -> str:
+    """Each group: its number and the title of the work, the evidence, then one line per record
+    (id, format, source file)."""
     lines = []
     shown = report.groups if limit is None else report.groups[:limit]
+    titles = titles or {}
     for n, group in enumerate(shown, 1):
-        lines += wrap(f"why: {group['reason']} (score {group['score']:.2f})", width, " " * 6, f"{n:>4}  ")
+        title = titles.get(group["lead"])
+        if title:  # one line: enough to tell the work, the rest is a `show` away
+            lines.append(f"{n:>4}  " + clip(title, PIPE_CAPS["title"] if width is None else max(width - 6, 10)))
+        lines += wrap(f"why: {group['reason']} (score {group['score']:.2f})", width, " " * 6,
+                      " " * 6 if title else f"{n:>4}  ")
         size = max(len(r) for r in group["records"]) + 1
         for rid in group["records"]:
             mark = "*" if rid == group["lead"] else " "
