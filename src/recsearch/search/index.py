@@ -123,8 +123,13 @@ class RecordIndex:
 
     @property
     def record_count(self) -> int:
-        """Live records, as `stats` counts them: term statistics still count deleted documents."""
-        return live_records(self.searcher())
+        """Live records, as `stats` counts them: from the manifest (one count, where walking the
+        documents would cost a pass over a million after an update), else from the index."""
+        manifest = self._manifest()
+        if manifest is None:
+            return live_records(self.searcher())
+        with manifest:
+            return manifest.record_count
 
     def search(self, text: str, limit: int | None = 10, match_any: bool = False,
                options: SearchOptions | None = None) -> SearchResult:
@@ -333,12 +338,17 @@ class RecordIndex:
             record.source = self._holder_path(record_id) or record.source
         return record
 
-    def _holder_path(self, record_id: str) -> str | None:
+    def _manifest(self):
+        """The manifest of the generation this index was opened from, or None."""
         from ..engine.store import current_generation, load_manifest
-        from ..ingest.sources import display_path
 
         gen = current_generation(self.root)
-        manifest = load_manifest(gen, self._ix.latest_generation()) if gen else None
+        return load_manifest(gen, self._ix.latest_generation()) if gen else None
+
+    def _holder_path(self, record_id: str) -> str | None:
+        from ..ingest.sources import display_path
+
+        manifest = self._manifest()
         if manifest is None:
             return None
         with manifest:
