@@ -81,3 +81,20 @@ def build_mixed_collection(folder: Path):
     with RecordIndex(root) as ix:
         records = [ix.get(h.id) for h in ix.search("*", limit=None, options=SearchOptions(suggest=False)).hits]
     return root, records
+
+
+@pytest.fixture
+def ix(collection):
+    """The index of a module's `collection` fixture (root, records), opened."""
+    from recsearch.search.index import RecordIndex
+
+    with RecordIndex(collection[0]) as opened:
+        yield opened
+
+
+def ids(ix, text, **options):
+    """The ids of every hit of `text` (no suggestions)."""
+    from recsearch.search.index import SearchOptions
+
+    options.setdefault("suggest", False)
+    return {h.id for h in ix.search(text, limit=None, options=SearchOptions(**options)).hits}

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from whoosh import fields
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 
-from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID, ROOT, SHARED_DATA, build_mixed_collection
+from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID, ROOT, SHARED_DATA, build_mixed_collection, ids
 from recsearch.engine.analysis import letters_digits, text_analyzer
 from recsearch.ingest.build import update_index
 from recsearch.cli import app
@@ -36,17 +36,6 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def collection(tmp_path_factory):
     return build_mixed_collection(tmp_path_factory.mktemp("forms"))
-
-
-@pytest.fixture
-def ix(collection):
-    with RecordIndex(collection[0]) as opened:
-        yield opened
-
-
-def ids(ix, text, **options):
-    options.setdefault("suggest", False)
-    return {h.id for h in ix.search(text, limit=None, options=SearchOptions(**options)).hits}
 
 
 def run(*args):

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID, ROOT, check_top_hits_agree, build_mixed_collection
+from conftest import FIXTURE_SEEDS, REFERENCE, REFERENCE_ID, ROOT, check_top_hits_agree, build_mixed_collection, ids
 from recsearch.search import index as search_module
 from recsearch.engine.analysis import text_analyzer
 from recsearch.ingest.build import update_index
@@ -34,17 +34,6 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def collection(tmp_path_factory):
     return build_mixed_collection(tmp_path_factory.mktemp("years"))
-
-
-@pytest.fixture
-def ix(collection):
-    with RecordIndex(collection[0]) as opened:
-        yield opened
-
-
-def ids(ix, text, **options):
-    options.setdefault("suggest", False)
-    return {h.id for h in ix.search(text, limit=None, options=SearchOptions(**options)).hits}
 
 
 def words_of(record) -> set[str]:
