@@ -227,12 +227,17 @@ def test_search_unique_and_unique_export_keep_every_source_id(library: Path):
     assert library_export.count("@article") == 8 and "one work in records" in library_export
 
 
-def test_an_incremental_run_compares_only_new_records(library: Path, tmp_path: Path):
+def harvest(library: Path, tmp_path: Path, title: str) -> None:
+    """Dedup the library, then index one more record of a work it holds, as another database writes it."""
     run("dedup", "--index", library)
     (tmp_path / "sources" / "more.ris").write_text(
-        "TY  - JOUR\nTI  - Hospital admissions of older adults after an early home visit programme.\n"
+        f"TY  - JOUR\nTI  - {title}\n"
         "AU  - Nowak Z\nPY  - 2018\nJO  - BMC Public Health\nVL  - 18\nSP  - 45-52\nER  - \n", encoding="utf-8")
     assert run("index", "--index", library).exit_code == 0
+
+
+def test_an_incremental_run_compares_only_new_records(library: Path, tmp_path: Path):
+    harvest(library, tmp_path, "Hospital admissions of older adults after an early home visit programme.")
     data = json.loads(run("dedup", "--index", library, "--json").stdout)
     assert data["compared"] == 1
     assert any(len(g["records"]) == 3 and "more.ris" not in g["reason"] for g in data["groups"])
@@ -273,11 +278,7 @@ def test_exports_keep_the_pmid_for_the_next_dedup():
 
 
 def test_an_incremental_run_groups_as_a_fresh_run_does(library: Path, tmp_path: Path):
-    run("dedup", "--index", library)
-    (tmp_path / "sources" / "more.ris").write_text(
-        "TY  - JOUR\nTI  - HOSPITAL ADMISSIONS OF OLDER ADULTS AFTER AN EARLY HOME VISIT PROGRAMME\n"
-        "AU  - Nowak Z\nPY  - 2018\nJO  - BMC Public Health\nVL  - 18\nSP  - 45-52\nER  - \n", encoding="utf-8")
-    assert run("index", "--index", library).exit_code == 0
+    harvest(library, tmp_path, "HOSPITAL ADMISSIONS OF OLDER ADULTS AFTER AN EARLY HOME VISIT PROGRAMME")
     incremental = json.loads(run("dedup", "--index", library, "--json").stdout)
     fresh = json.loads(run("dedup", "--index", library, "--json", "--fresh").stdout)
     assert incremental["compared"] == 1 and fresh["compared"] == fresh["records"]
