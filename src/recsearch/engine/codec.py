@@ -1,0 +1,218 @@
+"""recsearch's Whoosh codec: each posting list stored as columns (ids, weights, positions apart).
+
+Whoosh's own codec keeps a block of postings as one pickle of ids, weights
+and positions, so reading ids costs unpickling positions too, and nothing can
+be read without Python decoding each posting. Here a posting list is one
+extent of plain little-endian arrays:
+
+    magic, head, skip table (one row per block of BLOCK postings),
+    id deltas, weights, values (position counts then position deltas)
+
+Whoosh's searcher reads it through `ColumnMatcher` (every query kind works,
+blocks are skipped as in Whoosh); the bulk executor reads whole columns with
+`ColumnMatcher.columns` (one read, decoded by `array` or numpy). The codec is
+pickled into each segment: it lives at this import path.
+"""
+
+from __future__ import annotations
+
+import pickle
+import struct
+from array import array
+
+from whoosh import formats
+from whoosh.codec.base import PostingsWriter
+from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+from whoosh.util.numeric import length_to_byte
+
+MAGIC = b"RcP1"
+BLOCK = 256  # postings a skip-table row covers
+# Head: postings, blocks, first id, bytes of the value section, then the widths
+# (bytes) of an id delta, a weight (0: every weight 1.0, 4: float32), a position
+# count and a position delta, the value kind, and the fixed value size.
+HEAD = struct.Struct("<IIIIBBBBBB")
+# A skip-table row: last id, largest weight, shortest and longest length (bytes),
+# where its values start in the value section (a position index, or a byte offset).
+SKIP = struct.Struct("<IfBBI")
+NO_VALUES, POSITIONS, FIXED_VALUES, VARIABLE_VALUES = 0, 1, 2, 3
+INT_TYPE = {1: "B", 2: "H", 4: "I"}
+
+
+def int_width(largest: int) -> int:
+    """Bytes per number for unsigned numbers up to `largest`."""
+    return 1 if largest < 1 << 8 else 2 if largest < 1 << 16 else 4
+
+
+def value_kind(format_) -> int:
+    if type(format_) is formats.Positions:
+        return POSITIONS
+    size = format_.fixed_value_size()
+    if size == 0:
+        return NO_VALUES
+    return FIXED_VALUES if size and size > 0 else VARIABLE_VALUES
+
+
+def decode_positions(vbytes: bytes) -> list[int]:
+    """The positions in a Whoosh `Positions` value (a count, then pickled deltas)."""
+    deltas = pickle.loads(vbytes[4:] if vbytes.endswith(b".") else vbytes[4:] + b".")
+    total, found = 0, []
+    for delta in deltas:
+        total += delta
+        found.append(total)
+    return found
+
+
+class RecordCodec(W3Codec):
+    """Whoosh's W3 codec (term tables, columns, stored fields), with columnar posting lists."""
+
+    def postings_writer(self, dbfile, byteids=False):
+        if byteids:  # term vectors (not used by the schema): Whoosh's own blocks
+            return W3PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=True,
+                                    compression=self._compression, inlinelimit=self._inlinelimit)
+        return ColumnPostingsWriter(dbfile)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        from .columns import ColumnMatcher
+
+        offset, length = terminfo.extent()
+        return ColumnMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+    @staticmethod
+    def length_bytes(storage, segment, fieldname: str) -> bytes | None:
+        """The field-length column W3's per-document writer keeps (a byte a document, as many as
+        were written: later documents have no length), read whole; None without one."""
+        name = W3Codec.column_filename(segment, f"_{fieldname}_len")  # the name W3PerDocWriter gives it
+        if not storage.file_exists(name):
+            return None
+        column = storage.open_file(name)
+        try:
+            data = column.read(storage.file_length(name))
+        finally:
+            column.close()
+        return data + bytes(max(segment.doc_count_all() - len(data), 0))
+
+
+class _BlockStats:
+    """One block's statistics, in the shape `W3TermInfo.add_block` reads."""
+
+    def __init__(self, ids, weights, lengths):
+        self._ids, self._weights = ids, weights
+        present = [n for n in lengths if n]
+        self._minlength = min(present) if present else None
+        self._maxlength = max(present, default=0)
+
+    def __len__(self):
+        return len(self._ids)
+
+    def min_id(self):
+        return self._ids[0]
+
+    def max_id(self):
+        return self._ids[-1]
+
+    def min_length(self):
+        return self._minlength
+
+    def max_length(self):
+        return self._maxlength
+
+    def max_weight(self):
+        return max(self._weights)
+
+
+class ColumnPostingsWriter(PostingsWriter):
+    """Writes a term's postings as one columnar extent; a posting list is held until it ends
+    (at most a segment's documents), so that every block shares the columns' widths."""
+
+    def __init__(self, postfile):
+        self._postfile = postfile
+        self._terminfo = None
+        self._wrote = False
+
+    def written(self):
+        return self._wrote
+
+    def start_postings(self, format_, terminfo):
+        if self._terminfo is not None:
+            raise RuntimeError("start_postings called inside a term")
+        self._format, self._terminfo = format_, terminfo
+        self._kind = value_kind(format_)
+        self._ids, self._weights, self._lengths, self._values = array("I"), array("f"), [], []
+
+    def add_posting(self, id_, weight, vbytes, length=None):
+        self._ids.append(id_)
+        self._weights.append(weight)
+        self._lengths.append(length or 0)
+        if self._kind == POSITIONS:
+            self._values.append(decode_positions(vbytes))
+        elif self._kind != NO_VALUES:
+            self._values.append(vbytes)
+
+    def finish_postings(self):
+        ids, weights, lengths, values, kind = self._ids, self._weights, self._lengths, self._values, self._kind
+        terminfo = self._terminfo
+        n = len(ids)
+        if not n:
+            raise ValueError("a posting list without postings")
+        starts = range(0, n, BLOCK)
+        for start in starts:
+            terminfo.add_block(_BlockStats(ids[start:start + BLOCK], weights[start:start + BLOCK],
+                                           lengths[start:start + BLOCK]))
+        deltas = array("I", (ids[k] - ids[k - 1] for k in range(1, n)))
+        id_width = int_width(max(deltas, default=0))
+        whole = all(w.is_integer() and 0 <= w < 1 << 16 for w in weights)
+        if all(w == 1.0 for w in weights):
+            weight_width, weight_column = 0, b""
+        elif whole:
+            weight_width = int_width(int(max(weights)))
+            weight_column = array(INT_TYPE[weight_width], map(int, weights)).tobytes()
+        else:
+            weight_width, weight_column = 4, weights.tobytes()
+        value_column, value_starts, count_width, pos_width, fixed = self._value_column(values, kind, starts)
+        head = HEAD.pack(n, len(starts), ids[0], len(value_column), id_width, weight_width, count_width, pos_width,
+                         kind, fixed)
+        skips = b"".join(SKIP.pack(ids[min(s + BLOCK, n) - 1], max(weights[s:s + BLOCK]),
+                                   length_to_byte(min((x for x in lengths[s:s + BLOCK] if x), default=0)),
+                                   length_to_byte(max(lengths[s:s + BLOCK])), value_starts[b])
+                         for b, s in enumerate(starts))
+        postfile = self._postfile
+        offset = postfile.tell()
+        for part in (MAGIC, head, skips, array(INT_TYPE[id_width], deltas).tobytes(), weight_column, value_column):
+            postfile.write(part)
+        terminfo.set_extent(offset, postfile.tell() - offset)
+        self._wrote = True
+        self._terminfo = None
+        self._ids = self._weights = self._lengths = self._values = None
+        return terminfo
+
+    def _value_column(self, values, kind, starts):
+        """(column bytes, where each block's values start, count width, position width, fixed size)."""
+        if kind == POSITIONS:
+            counts = [len(p) for p in values]
+            deltas = array("I")
+            for positions in values:
+                last = 0
+                for p in positions:
+                    deltas.append(p - last)
+                    last = p
+            count_width = int_width(max(counts, default=0))
+            pos_width = int_width(max(deltas, default=0))
+            first = [0]
+            for count in counts:
+                first.append(first[-1] + count)
+            column = (array(INT_TYPE[count_width], counts).tobytes()
+                      + array(INT_TYPE[pos_width], deltas).tobytes())
+            return column, [first[s] for s in starts], count_width, pos_width, 0
+        if kind == FIXED_VALUES:
+            size = self._format.fixed_value_size()
+            return b"".join(values), [s * size for s in starts], 0, 0, size
+        if kind == VARIABLE_VALUES:
+            sizes = array("I", map(len, values))
+            first = [0]
+            for size in sizes:
+                first.append(first[-1] + size)
+            return sizes.tobytes() + b"".join(values), [first[s] for s in starts], 0, 0, 0
+        return b"", [0] * len(starts), 0, 0, 0
+

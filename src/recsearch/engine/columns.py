@@ -1,0 +1,258 @@
+"""Reading the codec's columnar posting lists: Whoosh's matcher interface, and whole columns at once."""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from itertools import accumulate
+
+from whoosh.matching import LeafMatcher, ReadTooFar
+from whoosh.util.numeric import byte_to_length
+
+from .codec import BLOCK, FIXED_VALUES, HEAD, INT_TYPE, MAGIC, NO_VALUES, POSITIONS, SKIP, VARIABLE_VALUES
+
+NUMPY_TYPE = {1: "<u1", 2: "<u2", 4: "<u4"}
+
+
+def _numbers(data, width: int) -> array:
+    found = array(INT_TYPE[width])
+    found.frombytes(data)
+    return found
+
+
+class PostingColumns:
+    """A posting list's columns, read in one piece; decoded to lists (`ids`, `weights`) or numpy
+    arrays (`id_array`, `weight_array`, `position_arrays`)."""
+
+    def __init__(self, head: tuple, data, with_values: bool):
+        (self.count, _, self.first, self._value_bytes, self._id_width, self._weight_width, self._count_width,
+         self._pos_width, self.kind, _) = head
+        self._data = data
+        self._weights_at = (self.count - 1) * self._id_width
+        self._values_at = self._weights_at + self.count * self._weight_width
+        self.has_positions = with_values and self.kind == POSITIONS
+
+    def ids(self) -> list[int]:
+        deltas = _numbers(self._data[:self._weights_at], self._id_width)
+        return list(accumulate(deltas, initial=self.first))
+
+    def weights(self) -> list[float]:
+        if not self._weight_width:
+            return [1.0] * self.count
+        column = self._data[self._weights_at:self._values_at]
+        return list(map(float, _numbers(column, self._weight_width))) if self._weight_width < 4 else \
+            array("f", bytes(column)).tolist()
+
+    def positions(self) -> list[list[int]]:
+        """Each posting's positions, in order."""
+        counts = self._counts()
+        deltas = _numbers(self._data[self._values_at + self.count * self._count_width:], self._pos_width)
+        found, at = [], 0
+        for count in counts:
+            found.append(list(accumulate(deltas[at:at + count])))
+            at += count
+        return found
+
+    def _counts(self):
+        return _numbers(self._data[self._values_at:self._values_at + self.count * self._count_width],
+                        self._count_width)
+
+    def id_array(self, np):
+        deltas = np.frombuffer(self._data, NUMPY_TYPE[self._id_width], self.count - 1)
+        found = np.empty(self.count, np.int64)
+        found[0] = self.first
+        np.cumsum(deltas, out=found[1:])
+        found[1:] += self.first
+        return found
+
+    def weight_array(self, np):
+        if not self._weight_width:
+            return np.ones(self.count)
+        dtype = NUMPY_TYPE[self._weight_width] if self._weight_width < 4 else "<f4"
+        return np.frombuffer(self._data, dtype, self.count, self._weights_at).astype(np.float64)
+
+    def position_arrays(self, np):
+        """(counts per posting, every position in order): a posting's positions follow the earlier ones'."""
+        counts = np.frombuffer(self._data, NUMPY_TYPE[self._count_width], self.count, self._values_at)
+        counts = counts.astype(np.int64)
+        start = self._values_at + self.count * self._count_width
+        deltas = np.frombuffer(self._data, NUMPY_TYPE[self._pos_width], int(counts.sum()), start)
+        running = np.cumsum(deltas, dtype=np.int64)
+        # Positions restart at each posting: take off the running total reached before it.
+        before = np.concatenate(([0], running))[np.cumsum(counts) - counts]
+        return counts, running - np.repeat(before, counts)
+
+
+class ColumnMatcher(LeafMatcher):
+    """Whoosh's matcher interface over a columnar posting list: a block of BLOCK postings decoded
+    at a time, blocks skipped by their last id and largest weight."""
+
+    def __init__(self, postfile, offset: int, length: int, format_, term=None, scorer=None):
+        self._postfile, self._offset, self._length = postfile, offset, length
+        self.format, self._term, self.scorer = format_, term, scorer
+        top = postfile.get(offset, len(MAGIC) + HEAD.size)
+        if top[:len(MAGIC)] != MAGIC:
+            raise ValueError(f"not a recsearch posting list at offset {offset}")
+        self._head = HEAD.unpack_from(top, len(MAGIC))
+        n, blocks = self._head[0], self._head[1]
+        skips_at = offset + len(MAGIC) + HEAD.size
+        self._skips = list(SKIP.iter_unpack(postfile.get(skips_at, blocks * SKIP.size)))
+        self._columns_at = skips_at + blocks * SKIP.size
+        self._count = n
+        self.reset()
+
+    # Whole columns, for the bulk executor.
+
+    def columns(self, with_values: bool = False) -> PostingColumns:
+        """The posting list's ids and weights (and values, if asked) in one read."""
+        head = self._head
+        size = (self._count - 1) * head[4] + self._count * head[5]
+        if with_values:
+            size += head[3]
+        return PostingColumns(head, self._postfile.get(self._columns_at, size), with_values)
+
+    # Blocks.
+
+    def reset(self):
+        self._goto(0)
+
+    def _goto(self, block: int):
+        self._block = block
+        self._i = 0
+        self._ids = self._weights = self._values = None
+        self._atend = block >= len(self._skips)
+        self._blocklength = 0 if self._atend else min(BLOCK, self._count - block * BLOCK)
+
+    def _read_ids(self):
+        first, id_width = self._head[2], self._head[4]
+        start = self._block * BLOCK
+        if start == 0:
+            base, lo, hi = first, 0, self._blocklength - 1
+        else:
+            base, lo, hi = self._skips[self._block - 1][0], start - 1, start - 1 + self._blocklength
+        data = self._postfile.get(self._columns_at + lo * id_width, (hi - lo) * id_width) if hi > lo else b""
+        self._ids = list(accumulate(_numbers(data, id_width), initial=base))
+        if start:
+            del self._ids[0]
+
+    def _read_weights(self):
+        width = self._head[5]
+        if not width:
+            self._weights = [1.0] * self._blocklength
+            return
+        at = self._columns_at + (self._count - 1) * self._head[4] + self._block * BLOCK * width
+        data = self._postfile.get(at, self._blocklength * width)
+        self._weights = array("f", bytes(data)).tolist() if width == 4 else list(map(float, _numbers(data, width)))
+
+    def _read_values(self):
+        head, count = self._head, self._count
+        kind = head[8]
+        values_at = self._columns_at + (count - 1) * head[4] + count * head[5]
+        start, length, value_start = self._block * BLOCK, self._blocklength, self._skips[self._block][4]
+        if kind == POSITIONS:
+            count_width, pos_width = head[6], head[7]
+            counts = _numbers(self._postfile.get(values_at + start * count_width, length * count_width),
+                              count_width)
+            at = values_at + count * count_width + value_start * pos_width
+            deltas = _numbers(self._postfile.get(at, sum(counts) * pos_width), pos_width)
+            found, k = [], 0
+            for c in counts:
+                found.append(list(accumulate(deltas[k:k + c])))
+                k += c
+            self._values = found
+        elif kind == FIXED_VALUES:
+            size = head[9]
+            data = self._postfile.get(values_at + start * size, length * size)
+            self._values = [bytes(data[k:k + size]) for k in range(0, length * size, size)]
+        elif kind == VARIABLE_VALUES:
+            sizes = _numbers(self._postfile.get(values_at + start * 4, length * 4), 4)
+            data = self._postfile.get(values_at + count * 4 + value_start, sum(sizes))
+            found, k = [], 0
+            for size in sizes:
+                found.append(bytes(data[k:k + size]))
+                k += size
+            self._values = found
+        else:
+            self._values = [None] * length
+
+    # Whoosh's Matcher interface.
+
+    def is_active(self):
+        return not self._atend and self._i < self._blocklength
+
+    def id(self):
+        if self._ids is None:
+            self._read_ids()
+        return self._ids[self._i]
+
+    def weight(self):
+        if self._weights is None:
+            self._read_weights()
+        return self._weights[self._i]
+
+    def value(self):
+        if self._values is None:
+            self._read_values()
+        value = self._values[self._i]
+        if self._head[8] == POSITIONS:
+            return self.format.encode(value)
+        return value
+
+    def value_as(self, astype):
+        if self._head[8] == POSITIONS and astype in ("positions", "frequency"):
+            if self._values is None:
+                self._read_values()
+            positions = self._values[self._i]
+            return list(positions) if astype == "positions" else len(positions)
+        return super().value_as(astype)
+
+    def next(self):
+        self._i += 1
+        if self._i >= self._blocklength:
+            self._goto(self._block + 1)
+            return True
+        return False
+
+    def skip_to(self, targetid):
+        if not self.is_active():
+            raise ReadTooFar
+        if targetid <= self.id():
+            return
+        while not self._atend and targetid > self._skips[self._block][0]:
+            self._goto(self._block + 1)
+        if self._atend:
+            return
+        if self._ids is None:
+            self._read_ids()
+        self._i = bisect_left(self._ids, targetid, self._i)
+
+    def skip_to_quality(self, minquality):
+        skipped = 0
+        while self.is_active() and self.block_quality() <= minquality:
+            self._goto(self._block + 1)
+            skipped += 1
+        return skipped
+
+    def block_min_id(self):
+        if self._ids is None:
+            self._read_ids()
+        return self._ids[0]
+
+    def block_max_id(self):
+        return self._skips[self._block][0]
+
+    def block_min_length(self):
+        return byte_to_length(self._skips[self._block][2])
+
+    def block_max_length(self):
+        return byte_to_length(self._skips[self._block][3])
+
+    def block_max_weight(self):
+        return self._skips[self._block][1]
+
+    def copy(self):
+        twin = ColumnMatcher(self._postfile, self._offset, self._length, self.format, self._term, self.scorer)
+        if self._block:
+            twin._goto(self._block)
+        twin._i = self._i
+        return twin
