@@ -43,19 +43,24 @@ def built_index(seed_dir: Path, tmp_path: Path) -> Path:
 
 
 def check_top_hits_agree(searcher, q, limit=10):
-    """The block-scored top hits are Whoosh's own, score for score."""
-    from recsearch.engine.executor import top_hits
+    """The bulk executor's top hits are Whoosh's own, score for score, by Python's way and numpy's;
+    and so are the documents it counts."""
+    from recsearch.engine.executor import matching_docs, top_hits
+    from recsearch.engine.vectors import NumpyVectors, PythonVectors
 
-    fast = top_hits(searcher, q, limit)
-    if fast is None:
-        return
     collector = searcher.collector(limit=limit)
     searcher.search_with_collector(q, collector)
     whoosh = [(r.docnum, r.score) for r in collector.results()]
-    best, docs = fast
-    assert [d for d, _ in best] == [d for d, _ in whoosh]
-    assert [s for _, s in best] == pytest.approx([s for _, s in whoosh], rel=1e-9)
-    assert set(docs) == set(searcher.docs_for_query(q))
+    everything = set(searcher.docs_for_query(q))
+    for vectors in (PythonVectors, NumpyVectors()):
+        fast = top_hits(searcher, q, limit, vectors)
+        if fast is None:
+            return
+        best, docs = fast
+        assert [d for d, _ in best] == [d for d, _ in whoosh], vectors.name
+        assert [s for _, s in best] == pytest.approx([s for _, s in whoosh], rel=1e-9), vectors.name
+        assert set(docs) == everything, vectors.name
+        assert matching_docs(searcher, q, vectors) == everything, vectors.name
 
 
 MIXED_FORMAT_SAMPLES = ("pubmed_set.xml", "medline_citations.xml", "pubmed_export.nbib", "doaj_hits.ldj",

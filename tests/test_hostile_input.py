@@ -164,7 +164,7 @@ def test_every_query_runs_or_explains_itself(fuzz_index, pieces, glue):
 @given(st.lists(QUERY_PIECES, min_size=1, max_size=8), st.sampled_from([" ", ""]), st.booleans())
 def test_fast_counting_agrees_with_whoosh(fuzz_index, pieces, glue, match_any):
     """The hit count from posting-list set operations is Whoosh's own count."""
-    from recsearch.engine.postings import matching_docs
+    from recsearch.engine.executor import matching_docs
 
     searcher = fuzz_index.searcher()
     try:

@@ -351,7 +351,7 @@ def test_show_and_similar_export(history_index):
 
 def test_counts_and_history_sets_hold_across_segments(tmp_path):
     """An index updated three times has several segments: document numbers carry offsets."""
-    from recsearch.engine.postings import matching_docs
+    from recsearch.engine.executor import matching_docs
 
     seeds, root = tmp_path / "seeds", tmp_path / "index"
     seeds.mkdir()
@@ -425,33 +425,37 @@ def test_a_parallel_build_indexes_the_same_records(tmp_path, monkeypatch):
 
 
 def test_posting_lists_of_many_blocks_read_whole_are_whoosh_own(tmp_path):
-    """Words in more than one block of postings: the blocks read whole (`postings.posting_blocks`)
-    give Whoosh's own ids, weights and positions, deleted documents left out."""
-    from recsearch.engine.postings import posting_blocks
+    """Words in more than one block of postings: the columns read whole (`postings.term_columns`)
+    give Whoosh's own ids, weights and positions; `posting_ids` leaves deleted documents out."""
+    from recsearch.engine.postings import deleted_docs, posting_ids, term_columns
+    from recsearch.engine.vectors import NumpyVectors
 
+    numpy = NumpyVectors().np
     seeds, root = tmp_path / "seeds", tmp_path / "index"
     seeds.mkdir()
-    for n, record in enumerate(make_records(400, seed=5)):
+    for n, record in enumerate(make_records(600, seed=5)):
         (seeds / f"{n:03d}.txt").write_text(render_seed_record(record), encoding="utf-8")
     update_index([seeds], root)
     (seeds / "007.txt").unlink()
     update_index([seeds], root)
-    blocks_seen = 0
+    long_lists = 0
     with RecordIndex(root) as ix:
         for sub, _ in ix.searcher().leaf_searchers():
             reader = sub.reader()
+            deleted = deleted_docs(reader) or frozenset()
             for text, info in list(reader.iter_field("summary")):
-                if info.doc_frequency() <= 128:
-                    continue
-                ours = []
-                for matcher, deleted in posting_blocks(reader, "summary", text):
-                    matcher._read_weights(), matcher._read_values()
-                    ours += [(i, w, v) for i, w, v in zip(matcher._ids, matcher._weights, matcher._values)
-                             if not deleted or i not in deleted]
-                    blocks_seen += 1
+                columns = term_columns(reader, "summary", text, with_values=True)
                 theirs, m = [], reader.postings("summary", text)
                 while m.is_active():
-                    theirs.append((m.id(), m.weight(), m.value()))
+                    theirs.append((m.id(), m.weight(), m.value_as("positions")))
                     m.next()
-                assert ours == theirs, text
-    assert blocks_seen > 20  # words spanning three blocks and more were compared
+                ours = list(zip(columns.ids(), columns.weights(), columns.positions()))
+                assert [p for p in ours if p[0] not in deleted] == theirs, text
+                assert list(posting_ids(reader, "summary", text)) == [p[0] for p in theirs]
+                counts, positions = columns.position_arrays(numpy)
+                assert columns.id_array(numpy).tolist() == columns.ids()
+                assert columns.weight_array(numpy).tolist() == columns.weights()
+                assert counts.tolist() == [len(p) for p in columns.positions()]
+                assert positions.tolist() == [p for ps in columns.positions() for p in ps]
+                long_lists += info.doc_frequency() > 512
+    assert long_lists > 5  # words spanning three blocks and more were compared

@@ -24,7 +24,8 @@ from recsearch.errors import QueryError
 from recsearch.engine.documents import field_text
 from recsearch.engine.parse import parse_query
 from recsearch.search.syntax import MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_WORD_CHARS, SyntaxProblem, check_syntax
-from recsearch.engine.scoring import FieldsTerm, bm25_idf, record_count
+from recsearch.engine.nodes import FieldsTerm
+from recsearch.engine.scoring import bm25_idf, record_count
 from recsearch.search.index import RecordIndex, SearchOptions
 
 FORMATS = ROOT / "tests" / "fixtures" / "formats"
@@ -100,7 +101,7 @@ def test_a_record_of_the_year_comes_before_one_that_mentions_it(ix, collection):
     # The reference (2025) mentions 2022 in its abstract; as a year, 2022 would weigh more.
     searcher = ix.searcher()
     q = ix.prepare("2022", False, {}, searcher, [], None, set())
-    assert isinstance(q, FieldsTerm) and set(q.terms) == {"title", "summary", "author", "affil", "subject",
+    assert isinstance(q, FieldsTerm) and set(q.field_terms) == {"title", "summary", "author", "affil", "subject",
                                                          "journal", "year"}
     mention = ix.search("2022").hits[0]
     assert mention.id == REFERENCE_ID

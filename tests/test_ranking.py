@@ -99,14 +99,14 @@ def test_any_query_scores_are_the_sum_of_its_words(network_index, words):
 
 
 def test_each_word_keeps_its_own_fields_when_words_share_a_stem(network_index):
-    from recsearch.engine.scoring import FieldsTerm
+    from recsearch.engine.nodes import FieldsTerm
 
     assert network_index.search("networks network operating", match_any=True).total
     q = network_index.prepare("networks network operating", True, {}, network_index.searcher(), [], {}, set())
     terms = [t for t in q.leaves() if isinstance(t, FieldsTerm)]
-    assert sorted(t.terms["author"] for t in terms) == ["network", "networks", "operating"]
+    assert sorted(t.field_terms["author"] for t in terms) == ["network", "networks", "operating"]
     for t in terms:
-        assert len({text for field, text in t.terms.items() if field != "author"}) == 1
+        assert len({text for field, text in t.field_terms.items() if field != "author"}) == 1
 
 
 def test_words_with_a_doubled_consonant_meet_their_stem(tmp_path):

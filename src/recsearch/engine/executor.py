@@ -1,330 +1,374 @@
-"""Top hits of plain word queries, scored from whole posting blocks.
+"""The one bulk executor: the documents a query matches, and their BM25F scores, from whole columns.
 
-Most searches are words joined by AND (the default) or OR (`--any`). Whoosh
-scores them through a tree of matchers, a dozen Python calls per posting per
-field. Here each word's posting blocks are read whole and scored in one loop
-into a dictionary; AND intersects, OR adds. The scores are the ones
-`ranking.FieldsTermMatcher` and `RecordBM25F` give (tests compare the two).
-Anything else (phrases, ranges, NOT, expansions) returns None and goes to Whoosh.
+Whoosh scores through a tree of matchers, a dozen Python calls per posting
+per field. Here each word's posting columns are read once (codec.py) and
+the query's words, phrases, ranges, sets and their AND / OR / NOT are
+evaluated a column at a time, by Python or by numpy (vectors.py), with the
+one BM25F of scoring.py. The scores are those Whoosh's matchers give over the
+same index (tests compare them). A query node it does not know (spans, a
+scaled OR) raises `Unsupported`, and the caller leaves that query to Whoosh.
 """
 
 from __future__ import annotations
 
-import heapq
-from itertools import accumulate
-from pickle import loads
+import sys
 
-from whoosh import fields, formats
+from whoosh import fields
 from whoosh import query as wq
 
-from .postings import DocNumQuery, DocSetQuery, matching_docs, posting_blocks
-from .scoring import FieldsTerm, bm25_idf, length_bytes, length_of_byte, record_count
+from .nodes import DocNumQuery, DocSetQuery, FieldsTerm
+from .postings import deleted_docs, length_bytes, term_columns
+from .scoring import bm25, bm25_idf, length_norms, record_count
+from .vectors import NumpyVectors, PythonVectors
+
+__all__ = ["Unsupported", "top_hits", "matching_docs", "count_matching", "vectors_for"]
+
+# Postings from which numpy pays: once imported, from a few thousand; in a process
+# that has not imported it yet (a CLI search), only when Python's way would cost
+# about as much as the import.
+NUMPY_FROM_LOADED = 2_000
+NUMPY_FROM_COLD = 150_000
+SET_KINDS = (FieldsTerm, wq.Term, DocSetQuery, DocNumQuery, wq.Every)
 
 
-class _Blocks:
-    """Each term's posting blocks in a segment, read once per search.
-
-    A Whoosh block is one pickle of ids, weights and positions: reading it
-    costs the same whether the ids alone are wanted (to intersect) or the
-    weights too (to score), so a search reads it once for both.
-    """
-
-    def __init__(self):
-        self._read: dict[tuple, list | None] = {}
-
-    def __call__(self, reader, fieldname: str, text) -> list[tuple] | None:
-        """(ids, weights, values) per block, deleted documents left out; None if not Whoosh's format."""
-        key = (id(reader), fieldname, text)
-        if key not in self._read:
-            self._read[key] = self._load(reader, fieldname, text)
-        return self._read[key]
-
-    @staticmethod
-    def _load(reader, fieldname: str, text):
-        blocks = posting_blocks(reader, fieldname, text)
-        if blocks is None:
-            return None
-        found = []
-        for matcher, deleted in blocks:
-            if matcher._weights is None:
-                matcher._read_weights()
-            if matcher._values is None:
-                matcher._read_values()
-            ids, weights, values = matcher._ids, matcher._weights, matcher._values
-            if deleted:
-                kept = [(i, w, v) for i, w, v in zip(ids, weights, values) if i not in deleted]
-                ids, weights, values = (tuple(k[n] for k in kept) for n in range(3))
-            found.append((ids, weights, values))
-        return found
-
-    def segment_ids(self, reader, fieldname: str, text) -> set[int]:
-        """The live documents of one segment holding a term (numbered in the segment)."""
-        blocks = self(reader, fieldname, text) if (fieldname, text) in reader else []
-        if blocks is None:
-            raise _Unsupported
-        return set().union(*(ids for ids, _, _ in blocks))
-
-    def doc_ids(self, searcher, fieldname: str, text) -> set[int]:
-        """The live documents holding a term (top-level numbers)."""
-        found: set[int] = set()
-        for sub, offset in searcher.leaf_searchers():
-            ids = self.segment_ids(sub.reader(), fieldname, text)
-            found.update(map(offset.__add__, ids) if offset else ids)
-        return found
+class Unsupported(Exception):
+    """A query node the executor does not evaluate."""
 
 
-def _restrict(blocks, wanted: set[int] | None):
-    """The postings of `blocks` for the documents `wanted` (all of them when None)."""
-    if wanted is None:
-        return [(ids, weights) for ids, weights, _ in blocks]
-    found = []
-    for ids, weights, _ in blocks:
-        hit = wanted.intersection(ids)
-        if hit:
-            weight_of = dict(zip(ids, weights))
-            hit = list(hit)
-            found.append((hit, [weight_of[i] for i in hit]))
-    return found
+def postings_of(searcher, q: wq.Query) -> int:
+    """The postings a query reads (its terms' document frequencies, summed)."""
+    if isinstance(q, wq.Every):
+        return searcher.doc_count_all()
+    if isinstance(q, DocNumQuery):
+        return len(q.docnums)
+    total = 0
+    for fieldname, text in q.iter_all_terms():
+        total += searcher.doc_frequency(fieldname, text)
+    return total
 
 
-def _local(only: set[int] | None, offset: int, size: int) -> set[int] | None:
-    """The documents of `only` (top-level numbers) in the segment at `offset`, numbered in it."""
-    if only is None:
-        return None
-    if offset == 0 and (not only or max(only) < size):
-        return only
-    return {d - offset for d in only if offset <= d < offset + size}
+def vectors_for(searcher, q: wq.Query):
+    """Python's way or numpy's for this query, by the postings it reads."""
+    threshold = NUMPY_FROM_LOADED if "numpy" in sys.modules else NUMPY_FROM_COLD
+    if postings_of(searcher, q) >= threshold:
+        try:
+            return NumpyVectors()
+        except ImportError:
+            pass
+    return PythonVectors
 
 
-class _Unsupported(Exception):
-    pass
+class Execution:
+    """One query's run over a searcher: posting columns and lengths read once, whatever asks for them."""
 
+    def __init__(self, searcher, vectors):
+        self.searcher, self.v = searcher, vectors
+        self.segments = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
+        self.records = record_count(searcher)
+        weighting = searcher.weighting
+        self.K1 = getattr(weighting, "K1", 1.2)
+        self._B = getattr(weighting, "_field_B", {})
+        self._default_B = getattr(weighting, "B", 0.75)
+        self._columns: dict = {}
+        self._norms: dict = {}
 
-def _word_scores(searcher, read: _Blocks, terms: dict[str, str], boosts: dict[str, float], boost: float,
-                 fielded: bool, only: set[int] | None = None):
-    """Scores of every document holding one word (of `only` when given): BM25F with one
-    saturation across `terms`' fields (as FieldsTermMatcher), or with `fielded` (one field)
-    Whoosh's BM25F."""
-    weighting = searcher.weighting
-    K1 = getattr(weighting, "K1", 1.2)
-    records = record_count(searcher)
-    table = length_of_byte()
-    # A typed year is one word over the text fields and the year (query_years): the year
-    # field has no lengths, and FieldsTermMatcher counts it as a field of length 1.
-    flat = set()
-    for fieldname in terms:
-        field = searcher.schema[fieldname] if fieldname in searcher.schema else None
-        if not fielded and isinstance(field, fields.NUMERIC):
-            flat.add(fieldname)
-        elif not isinstance(field, fields.TEXT) or not field.scorable:
-            raise _Unsupported
-    idf = bm25_idf(records, max((searcher.doc_frequency(f, t) for f, t in terms.items()), default=0))
-    scores: dict[int, float] = {}
-    for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
-        wanted = _local(only, offset, reader.doc_count_all())
-        if wanted is not None and not wanted:
-            continue
-        tf: dict[int, float] = {}
-        for fieldname, text in terms.items():
-            if (fieldname, text) not in reader:
-                continue
-            if fieldname in flat:
-                weight = boosts.get(fieldname, 1.0)
-                for doc in read.segment_ids(reader, fieldname, text):
-                    if wanted is None or doc in wanted:
-                        tf[doc] = tf.get(doc, 0.0) + weight
-                continue
-            B = getattr(weighting, "_field_B", {}).get(fieldname, getattr(weighting, "B", 0.75))
-            avgfl = searcher.field_length(fieldname) / records or 1
-            lengths = length_bytes(reader, fieldname)
-            blocks = read(reader, fieldname, text)
-            if lengths is None or blocks is None:
-                raise _Unsupported
-            blocks = _restrict(blocks, wanted)
-            # The length norm of each stored length byte.
-            norm = [1 - B + B * length / avgfl for length in table]
-            if fielded:
-                scale = idf * (K1 + 1) * boost
-                for ids, weights in blocks:
-                    for doc, w in zip(ids, weights):
-                        scores[doc + offset] = scale * w / (w + K1 * norm[lengths[doc]])
-                continue
-            weight = boosts.get(fieldname, 1.0)
-            get = tf.get
-            for ids, weights in blocks:
-                for doc, w in zip(ids, weights):
-                    tf[doc] = get(doc, 0.0) + weight * w / norm[lengths[doc]]
-        scale = idf * boost * (K1 + 1)
-        for doc, t in tf.items():
-            scores[doc + offset] = scale * t / (t + K1)
-    return scores
+    def columns(self, reader, fieldname: str, text, with_values: bool = False):
+        key = (id(reader), fieldname, text, with_values)
+        if key not in self._columns:
+            found = term_columns(reader, fieldname, text, with_values)
+            if found is False:
+                raise Unsupported
+            self._columns[key] = found
+        return self._columns[key]
 
+    def norms(self, fieldname: str) -> list[float]:
+        """BM25's length normalisation for each stored length byte of a field."""
+        if fieldname not in self._norms:
+            B = self._B.get(fieldname, self._default_B)
+            avgfl = self.searcher.field_length(fieldname) / self.records or 1
+            self._norms[fieldname] = length_norms(B, avgfl)
+        return self._norms[fieldname]
 
-def _decode_positions(value: bytes) -> list[int]:
-    """Whoosh's Positions.decode_positions (a count, then pickled deltas), summed by accumulate."""
-    return list(accumulate(loads(value[4:] if value.endswith(b".") else value[4:] + b".")))
+    def join(self, parts: list):
+        """Scores of disjoint segments as one."""
+        return self.v.add(parts) if parts else self.v.constant([], 0.0)
 
+    # Unscored.
 
-def _positions(blocks, wanted: set[int], decode) -> dict[int, list[int]]:
-    """Positions of a word in the documents `wanted` (live segment numbers)."""
-    found = {}
-    for ids, _, values in blocks:
-        if wanted.intersection(ids):
-            for doc, value in zip(ids, values):
-                if doc in wanted:
-                    found[doc] = decode(value)
-    return found
+    def term_docs(self, fieldname: str, texts) -> object:
+        v, found = self.v, []
+        for reader, offset in self.segments:
+            deleted = deleted_docs(reader)
+            for text in texts:
+                if (fieldname, text) in reader:
+                    found.append(v.doc_set(v.ids(self.columns(reader, fieldname, text), deleted), offset))
+        return v.union(found) if len(found) != 1 else found[0]
 
+    def every_docs(self, fieldname: str | None):
+        """Whoosh's `Every`: the live documents (holding anything in `fieldname`, when given)."""
+        v, found = self.v, []
+        for reader, offset in self.segments:
+            deleted = deleted_docs(reader) or ()
+            if fieldname is None:
+                ids = [d for d in range(reader.doc_count_all()) if d not in deleted]
+            elif fieldname not in reader.schema:
+                ids = []
+            else:
+                lengths = length_bytes(reader, fieldname)
+                if lengths is not None:  # a document holds a scored field when its length is not 0
+                    ids = [d for d, n in enumerate(lengths) if n and d not in deleted]
+                else:
+                    found.append(self.term_docs(fieldname, list(reader.lexicon(fieldname))))
+                    continue
+            found.append(v.doc_set(ids, offset))
+        return v.union(found)
 
-def _phrase_scores(searcher, read: _Blocks, q: wq.Phrase, only: set[int] | None = None) -> dict[int, float]:
-    """Whoosh's phrase (words at consecutive positions, slop 1): each document
-    holding it scores the sum of its words' BM25F scores in the field, times the boost.
-
-    Candidates are the intersection of the words' posting lists; positions are
-    decoded for those only, and a word's frequency is its number of positions.
-    """
-    fieldname = q.fieldname
-    field = searcher.schema[fieldname] if fieldname in searcher.schema else None
-    if q.slop != 1 or not isinstance(field, fields.TEXT) or not field.scorable \
-            or not field.format.supports("positions") or not q.words:
-        raise _Unsupported
-    weighting = searcher.weighting
-    K1 = getattr(weighting, "K1", 1.2)
-    B = getattr(weighting, "_field_B", {}).get(fieldname, getattr(weighting, "B", 0.75))
-    records = record_count(searcher)
-    avgfl = searcher.field_length(fieldname) / records or 1
-    norm = [1 - B + B * length / avgfl for length in length_of_byte()]
-    scales = [bm25_idf(records, searcher.doc_frequency(fieldname, w)) * (K1 + 1) for w in q.words]
-    found: dict[int, float] = {}
-    for sub, offset in searcher.leaf_searchers():
-        reader = sub.reader()
-        if any((fieldname, w) not in reader for w in q.words):
-            continue
-        lengths = length_bytes(reader, fieldname)
-        if lengths is None:
-            raise _Unsupported
-        doc_sets = sorted((read.segment_ids(reader, fieldname, w) for w in q.words), key=len)
-        wanted = _local(only, offset, reader.doc_count_all())
-        if wanted is not None:
-            doc_sets.insert(0, wanted)
-        local = doc_sets[0].intersection(*doc_sets[1:])
-        if not local:
-            continue
-        decode = _decode_positions if type(field.format) is formats.Positions else field.format.decode_positions
-        positions = [_positions(read(reader, fieldname, w), local, decode) for w in q.words]
-        for doc in local:
-            first, rest = positions[0][doc], [set(p[doc]) for p in positions[1:]]
-            if any(all(start + k in later for k, later in enumerate(rest, 1)) for start in first):
-                n = norm[lengths[doc]]
-                total = 0.0
-                for scale, p in zip(scales, positions):
-                    w = float(len(p[doc]))
-                    total += scale * w / (w + K1 * n)
-                found[doc + offset] = total * q.boost
-    return found
-
-
-def _doc_set(searcher, read: _Blocks, q: wq.Query, only: set[int] | None) -> set[int]:
-    """The documents `q` matches (of `only` when given), without scoring them where that is cheaper."""
-    if isinstance(q, (FieldsTerm, wq.Term)):
-        terms = q.terms if isinstance(q, FieldsTerm) else {q.fieldname: q.text}
-        found = set().union(*(read.doc_ids(searcher, f, t) for f, t in terms.items()))
-    elif isinstance(q, (DocSetQuery, DocNumQuery, wq.Every)):
-        found = matching_docs(searcher, q)
-    else:
-        return set(_scores(searcher, read, q, only))
-    return found if only is None else found & only
-
-
-def _is_closed_range(searcher, q: wq.Query) -> bool:
-    """A constant-score range with both ends on a field with a column of its values (`year:[2000 TO 2010]`)."""
-    field = searcher.schema[q.fieldname] if isinstance(q, wq.NumericRange) and q.fieldname in searcher.schema else None
-    return bool(field and field.column_type and q.constantscore and None not in (q.start, q.end))
-
-
-def _in_range(searcher, q: wq.NumericRange, docs: set[int]) -> set[int]:
-    """The documents of `docs` whose value falls in the range, read from the field's column:
-    for a few thousand documents, cheaper than reading the postings of every value in the range."""
-    value = searcher.reader().column_reader(q.fieldname)
-    lo, hi = q.start, q.end
-    found = set()
-    for doc in docs:
-        v = value[doc]
-        if (lo < v if q.startexcl else lo <= v) and (v < hi if q.endexcl else v <= hi):
-            found.add(doc)
-    return found
-
-
-def _scores(searcher, read: _Blocks, q: wq.Query, only: set[int] | None = None) -> dict[int, float]:
-    """Scores of the documents `q` matches; with `only`, of those of them in `only`."""
-    if isinstance(q, (wq.NumericRange, wq.TermRange, DocSetQuery, DocNumQuery, wq.Every)):
-        if isinstance(q, (wq.NumericRange, wq.TermRange)) and not q.constantscore:
-            raise _Unsupported
-        # Constant-score parts (a year range, a set from history, a wide
-        # expansion, `*`) add their boost to every document they hold, as in Whoosh.
-        found = matching_docs(searcher, q)
-        return dict.fromkeys(found if only is None else found & only, q.boost)
-    if q is wq.NullQuery:
-        return {}
-    if isinstance(q, FieldsTerm):
-        return _word_scores(searcher, read, q.terms, q.boosts, q.boost, fielded=False, only=only)
-    if type(q) is wq.Phrase:
-        return _phrase_scores(searcher, read, q, only)
-    if type(q) is wq.Term and q.fieldname in searcher.schema and not searcher.schema[q.fieldname].scorable:
-        # An unscored field (a year, an ISSN): Whoosh scores each posting's weight, 1.
-        found = matching_docs(searcher, q)
-        return dict.fromkeys(found if only is None else found & only, q.boost)
-    if type(q) is wq.Term:
-        return _word_scores(searcher, read, {q.fieldname: q.text}, {q.fieldname: 1.0}, q.boost, fielded=True, only=only)
-    if type(q) in (wq.And, wq.Or) and q.subqueries and not getattr(q, "scale", None) \
-            and not getattr(q, "minmatch", 0):
-        if type(q) is wq.And:
-            # The documents holding every part first, smallest part first (an
-            # empty one ends the search); then each part scores only those.
-            # A closed range goes last: it checks the remaining documents' values.
-            reader = searcher.reader()
-            docs, scored = only, {}
-            for child in sorted(q.subqueries, key=lambda c: (isinstance(c, wq.Not), _is_closed_range(searcher, c),
-                                                             c.estimate_size(reader))):
+    def docs(self, q: wq.Query, only=None):
+        """The documents `q` matches (of `only`, when given)."""
+        v = self.v
+        if isinstance(q, wq.Term):
+            found = self.term_docs(q.fieldname, [q.text])
+        elif isinstance(q, FieldsTerm):
+            found = v.union([self.term_docs(f, [t]) for f, t in q.field_terms.items()])
+        elif isinstance(q, DocSetQuery):
+            found = self.term_docs(q.fieldname, q.words)
+        elif isinstance(q, DocNumQuery):
+            found = v.doc_set(q.docnums)
+        elif isinstance(q, wq.Every):
+            found = self.every_docs(q.fieldname)
+        elif q is wq.NullQuery:
+            found = v.doc_set([])
+        elif isinstance(q, wq.Or) and q.subqueries:
+            found = v.union([self.docs(c, only) for c in q.subqueries])
+        elif isinstance(q, wq.And) and any(not isinstance(c, wq.Not) for c in q.subqueries):
+            found = only
+            for child in sorted((c for c in q.subqueries if not isinstance(c, wq.Not)),
+                                key=lambda c: c.estimate_size(self.searcher.reader())):
+                found = self.docs(child, found)
+                if not v.count(found):
+                    return found
+            for child in q.subqueries:
                 if isinstance(child, wq.Not):
-                    # Last, so it only removes documents; Whoosh scores each document it lets through 1.
-                    if docs is None:
-                        docs = matching_docs(searcher, wq.Every())
-                    docs = docs - matching_docs(searcher, child.query)
-                    scored[id(child)] = dict.fromkeys(docs, 1.0)
-                elif docs is not None and _is_closed_range(searcher, child):
-                    scored[id(child)] = dict.fromkeys(_in_range(searcher, child, docs), child.boost)
-                    docs = set(scored[id(child)])
-                elif isinstance(child, (FieldsTerm, wq.Term, DocSetQuery, DocNumQuery, wq.Every)):
-                    docs = _doc_set(searcher, read, child, docs)
-                else:  # scored now, restricted later
-                    scored[id(child)] = _scores(searcher, read, child, docs)
-                    docs = set(scored[id(child)])
-                if not docs:
-                    return {}
-            parts = [scored.get(id(c)) or _scores(searcher, read, c, docs) for c in q.subqueries]
-            found = {d: sum(p[d] for p in parts) for d in docs}
+                    found = v.minus(found, self.docs(child.query))
+        elif isinstance(q, wq.AndNot):
+            found = v.minus(self.docs(q.a, only), self.docs(q.b))
+        elif isinstance(q, wq.ConstantScoreQuery):
+            found = self.docs(q.child, only)
+        elif isinstance(q, (wq.NumericRange, wq.TermRange)):
+            found = self.term_docs(q.fieldname, list(self.range_terms(q)))
+        elif type(q) is wq.Phrase:
+            found = v.docs(self.phrase_scores(q, only))
         else:
-            found = {}
-            for part in (_scores(searcher, read, c, only) for c in q.subqueries):
-                for d, s in part.items():
-                    found[d] = found.get(d, 0.0) + s
-        if q.boost != 1.0:
-            found = {d: s * q.boost for d, s in found.items()}
-        return found
-    raise _Unsupported
+            raise Unsupported
+        return found if only is None else v.intersect([found, only])
+
+    # Scored.
+
+    def word_scores(self, terms: dict, boosts: dict, boost: float, fielded: bool, only=None):
+        """BM25F of one word over `terms`' fields, one saturation for them all (FieldsTermMatcher);
+        `fielded`: one field, Whoosh's BM25F (RecordBM25FScorer)."""
+        v, searcher = self.v, self.searcher
+        flat = set()
+        for fieldname in terms:
+            field = searcher.schema[fieldname] if fieldname in searcher.schema else None
+            if not fielded and isinstance(field, fields.NUMERIC):
+                # A typed year is one word over the text fields and the year (years.py): the year
+                # field has no lengths, and FieldsTermMatcher counts it as a field of length 1.
+                flat.add(fieldname)
+            elif not isinstance(field, fields.TEXT) or not field.scorable:
+                raise Unsupported
+        idf = bm25_idf(self.records, max((searcher.doc_frequency(f, t) for f, t in terms.items()), default=0))
+        scale, K1 = idf * boost * (self.K1 + 1), self.K1
+        found = []
+        for reader, offset in self.segments:
+            wanted = None if only is None else v.local(only, offset, reader.doc_count_all())
+            if wanted is not None and not v.count(wanted):
+                continue
+            deleted = deleted_docs(reader)
+            parts = []
+            for fieldname, text in terms.items():
+                if (fieldname, text) not in reader:
+                    continue
+                columns = self.columns(reader, fieldname, text)
+                weight = 1.0 if fielded else boosts.get(fieldname, 1.0)
+                if fieldname in flat:
+                    part = v.constant_frequencies(v.ids(columns, deleted), weight)
+                else:
+                    lengths = length_bytes(reader, fieldname)
+                    if lengths is None:
+                        raise Unsupported
+                    ids, weights = v.postings(columns, deleted)
+                    part = v.field_frequencies(ids, weights, lengths, self.norms(fieldname), weight)
+                parts.append(part if wanted is None else v.restrict(part, wanted))
+            if parts:
+                found.append(v.shift(v.map(v.add(parts), lambda tf: bm25(tf, scale, K1)), offset))
+        return self.join(found)
+
+    def phrase_scores(self, q: wq.Phrase, only=None):
+        """Whoosh's phrase (slop 1): a document holding the words at consecutive positions
+        scores the sum of the words' BM25F in the field (a word's frequency is its positions)."""
+        v, searcher, fieldname = self.v, self.searcher, q.fieldname
+        field = searcher.schema[fieldname] if fieldname in searcher.schema else None
+        if q.slop != 1 or not isinstance(field, fields.TEXT) or not field.scorable \
+                or not field.format.supports("positions") or not q.words:
+            raise Unsupported
+        K1 = self.K1
+        scales = [bm25_idf(self.records, searcher.doc_frequency(fieldname, w)) * (K1 + 1) for w in q.words]
+        norm = self.norms(fieldname)
+        found = {}
+        for reader, offset in self.segments:
+            if any((fieldname, w) not in reader for w in q.words):
+                continue
+            lengths = length_bytes(reader, fieldname)
+            if lengths is None:
+                raise Unsupported
+            deleted = deleted_docs(reader)
+            candidates = [v.doc_set(v.ids(self.columns(reader, fieldname, w), deleted)) for w in q.words]
+            if only is not None:
+                candidates.append(v.local(only, offset, reader.doc_count_all()))
+            candidates = v.intersect(candidates)
+            if not v.count(candidates):
+                continue
+            columns = [self.columns(reader, fieldname, w, with_values=True) for w in q.words]
+            for doc, counts in v.phrase_counts(columns, candidates, deleted).items():
+                n = norm[lengths[doc]]
+                found[doc + offset] = sum(bm25(c / n, scale, K1) for scale, c in zip(scales, counts)) * q.boost
+        return v.constant([], 0.0) if not found else self._from_dict(found)
+
+    def _from_dict(self, found: dict):
+        v = self.v
+        if v is PythonVectors:
+            return found
+        docs = sorted(found)
+        return v.doc_set(docs), v.np.array([found[d] for d in docs])
+
+    def range_terms(self, q):
+        """The indexed words of a range: for a number, its full-precision terms whose value is in it."""
+        reader = self.searcher.reader()
+        if isinstance(q, wq.TermRange):
+            return (text for _, text in q.expanded_terms(reader))
+        field = self.searcher.schema[q.fieldname]
+        lo, hi = q.start, q.end
+
+        def inside(value):
+            return ((lo is None or (lo < value if q.startexcl else lo <= value))
+                    and (hi is None or (value < hi if q.endexcl else value <= hi)))
+
+        return (text for text in field.sortable_terms(reader, q.fieldname) if inside(field.from_bytes(text)))
+
+    def is_closed_range(self, q: wq.Query) -> bool:
+        """A constant-score range with both ends on a field with a column of its values (`year:[2000 TO 2010]`)."""
+        schema = self.searcher.schema
+        field = schema[q.fieldname] if isinstance(q, wq.NumericRange) and q.fieldname in schema else None
+        return bool(field and field.column_type and q.constantscore and None not in (q.start, q.end))
+
+    def in_range(self, q: wq.NumericRange, docs):
+        """The documents of `docs` whose value falls in the range, read from the field's column:
+        for a few thousand documents, cheaper than the postings of every value in the range."""
+        value = self.searcher.reader().column_reader(q.fieldname)
+        lo, hi = q.start, q.end
+        return self.v.doc_set(sorted(d for d in self.v.doc_list(docs) if (lo < value[d] if q.startexcl else lo <= value[d])
+                                     and (value[d] < hi if q.endexcl else value[d] <= hi)))
+
+    def scores(self, q: wq.Query, only=None):
+        """Scores of the documents `q` matches (of those in `only`, when given)."""
+        v = self.v
+        if isinstance(q, (wq.NumericRange, wq.TermRange, DocSetQuery, DocNumQuery, wq.Every)):
+            if isinstance(q, (wq.NumericRange, wq.TermRange)) and not q.constantscore:
+                raise Unsupported
+            # Constant-score parts (a year range, a set from history, a wide expansion,
+            # `*`) add their boost to every document they hold, as in Whoosh.
+            return v.constant(self.docs(q, only), q.boost)
+        if q is wq.NullQuery:
+            return v.constant([], 0.0)
+        if isinstance(q, FieldsTerm):
+            return self.word_scores(q.field_terms, q.boosts, q.boost, fielded=False, only=only)
+        if type(q) is wq.Phrase:
+            return self.phrase_scores(q, only)
+        if type(q) is wq.Term:
+            if q.fieldname in self.searcher.schema and not self.searcher.schema[q.fieldname].scorable:
+                # An unscored field (a year, an ISSN): Whoosh scores each posting's weight, 1.
+                return v.constant(self.docs(q, only), q.boost)
+            return self.word_scores({q.fieldname: q.text}, {q.fieldname: 1.0}, q.boost, fielded=True, only=only)
+        if type(q) in (wq.And, wq.Or) and q.subqueries and not getattr(q, "scale", None) \
+                and not getattr(q, "minmatch", 0):
+            found = self.and_scores(q, only) if type(q) is wq.And else \
+                v.add([self.scores(c, only) for c in q.subqueries])
+            return found if q.boost == 1.0 else v.map(found, lambda s: s * q.boost)
+        raise Unsupported
+
+    def and_scores(self, q: wq.And, only):
+        """The documents holding every part first, smallest part first (an empty one ends the
+        search), then each part scores only those; a NOT part goes last and only removes."""
+        v, reader = self.v, self.searcher.reader()
+        docs, scored = only, {}
+        order = sorted(q.subqueries, key=lambda c: (isinstance(c, wq.Not), self.is_closed_range(c),
+                                                    c.estimate_size(reader)))
+        for child in order:
+            if isinstance(child, wq.Not):
+                if docs is None:
+                    docs = self.every_docs(None)
+                docs = v.minus(docs, self.docs(child.query))
+                scored[id(child)] = v.constant(docs, 1.0)  # Whoosh scores what a NOT lets through 1
+            elif docs is not None and self.is_closed_range(child) and v.count(docs) < 5000:
+                docs = self.in_range(child, docs)
+                scored[id(child)] = v.constant(docs, child.boost)
+            elif isinstance(child, SET_KINDS):
+                docs = self.docs(child, docs)
+            else:  # scored now, restricted later
+                scored[id(child)] = self.scores(child, docs)
+                docs = v.docs(scored[id(child)])
+            if not v.count(docs):
+                return v.constant([], 0.0)
+        return v.add([v.restrict(scored[id(c)], docs) if id(c) in scored else self.scores(c, docs)
+                      for c in q.subqueries])
 
 
-def top_hits(searcher, q: wq.Query, limit: int | None):
-    """For a query of words under AND/OR: (the best `limit` hits as (docnum, score), every
-    matching docnum); None for any other query."""
+class DocNumbers:
+    """The documents a search matched: sized and iterable, made a list only when read."""
+
+    def __init__(self, vectors, docs):
+        self._vectors, self._docs, self._list = vectors, docs, None
+
+    def __len__(self):
+        return self._vectors.count(self._docs)
+
+    def __iter__(self):
+        if self._list is None:
+            self._list = self._vectors.doc_list(self._docs)
+        return iter(self._list)
+
+
+def top_hits(searcher, q: wq.Query, limit: int | None, vectors=None):
+    """(the best `limit` hits as (docnum, score), every matching docnum); None when a part of
+    the query is one the executor leaves to Whoosh."""
+    vectors = vectors or vectors_for(searcher, q)
     try:
-        scores = _scores(searcher, _Blocks(), q)
-    except _Unsupported:
+        scores = Execution(searcher, vectors).scores(q)
+    except Unsupported:
         return None
-    if limit is None:
-        best = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-    else:
-        best = heapq.nsmallest(limit, scores.items(), key=lambda item: (-item[1], item[0]))
-    return best, scores.keys()
+    return vectors.top(scores, limit), DocNumbers(vectors, vectors.docs(scores))
+
+
+def _docs(searcher, q: wq.Query, vectors=None):
+    vectors = vectors or vectors_for(searcher, q)
+    try:
+        return vectors, Execution(searcher, vectors).docs(q)
+    except Unsupported:
+        return None, None
+
+
+def matching_docs(searcher, q: wq.Query, vectors=None) -> set[int]:
+    """The documents `q` matches (top-level numbers), unscored."""
+    vectors, docs = _docs(searcher, q, vectors)
+    if vectors is None:
+        return set(searcher.docs_for_query(q))
+    return docs if isinstance(docs, set) else set(vectors.doc_list(docs))
+
+
+def count_matching(searcher, q: wq.Query) -> int:
+    """How many documents `q` matches."""
+    vectors, docs = _docs(searcher, q)
+    if vectors is None:
+        return sum(1 for _ in searcher.docs_for_query(q))
+    return vectors.count(docs)

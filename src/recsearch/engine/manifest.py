@@ -23,8 +23,8 @@ from pathlib import Path
 
 # Of the index: bump when the schema, the analysis (or its import path, which the schema
 # pickles) or this manifest changes. 9: analysis moved to recsearch.engine.analysis;
-# 10: possessive 's dropped, letters split from digits (covid19 = covid-19).
-FORMAT_VERSION = 10
+# 10: possessive 's dropped, letters split from digits (covid19 = covid-19); 11: columnar postings (codec.py).
+FORMAT_VERSION = 11
 
 SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;

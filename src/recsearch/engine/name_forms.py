@@ -12,7 +12,7 @@ from __future__ import annotations
 from whoosh import query as wq
 
 from ..names import name_id
-from .postings import DocSetQuery
+from .nodes import DocSetQuery
 
 # Stored names one phrase may stand for; a phrase of common words past this is left as typed.
 MAX_NAMES = 2000

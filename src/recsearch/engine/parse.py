@@ -14,10 +14,9 @@ from whoosh.qparser import syntax
 
 from ..errors import QueryError
 from .schema import DEFAULT_FIELDS, FIELD_ALIASES, FIELD_BOOSTS, RECORDS, known_fields, searchable_fields
-from .postings import DocSetQuery
 from .analysis import LONGEST_ENDING, is_stemmed, stem_forms
 from .years import YearSpanPlugin, check_year, with_years
-from .scoring import combine_fields
+from .nodes import DocSetQuery, combine_fields
 
 # Words one wildcard, prefix or fuzzy term may stand for in one field. Past it
 # the query is refused, as Lucene refuses too many clauses: such a term
@@ -296,7 +295,7 @@ def bound_expansions(q: wq.Query, reader, notes: list[str],
             q = wq.FuzzyTerm(q.fieldname, q.text, boost=q.boost, maxdist=q.maxdist, prefixlength=prefix)
             words = _words_within(q, reader)
         else:
-            words = q._btexts(reader)
+            words = (text for _, text in q.expanded_terms(reader))
         found = list(islice(words, MAX_EXPANSIONS + 1))
         label = _query_text(q)
         if len(found) > MAX_EXPANSIONS:

@@ -9,12 +9,12 @@ BM25 IDF of Robertson and Lucene, log(1 + (N - n + 0.5) / (n + 0.5)).
 
 from __future__ import annotations
 
-from copy import copy
 from math import log
 
-from whoosh import query as wq
 from whoosh.matching import Matcher, NullMatcher
 from whoosh.scoring import BM25F, BM25FScorer, WeightScorer
+
+from .postings import length_bytes
 
 
 def record_count(searcher) -> int:
@@ -24,6 +24,17 @@ def record_count(searcher) -> int:
 
 def bm25_idf(records: int, df: int) -> float:
     return log(1 + (records - df + 0.5) / (df + 0.5))
+
+
+def bm25(tf, scale: float, K1: float):
+    """BM25's saturation of a length-normalised frequency (a float, or a numpy array of them):
+    `scale` is the IDF times the query weight times (K1 + 1). The one BM25F: every scorer uses it."""
+    return scale * tf / (tf + K1)
+
+
+def length_norms(B: float, avgfl: float) -> list[float]:
+    """BM25's length normalisation, 1 - B + B * length / average, for each stored length byte."""
+    return [1 - B + B * length / avgfl for length in length_of_byte()]
 
 
 class RecordBM25F(BM25F):
@@ -46,90 +57,21 @@ class RecordBM25FScorer(BM25FScorer):
         self.K1 = K1
         self.qf = qf
         self.setup(searcher, fieldname, text)
+        self._norms = length_norms(B, self.avgfl)
+        self._lengths = length_bytes(searcher.reader(), fieldname)
 
+    def _score(self, weight, length):
+        norm = 1 - self.B + self.B * length / self.avgfl
+        return bm25(weight / norm, self.idf * (self.K1 + 1), self.K1)
 
-class FieldsTerm(wq.Query):
-    """One typed word searched in several fields at once, scored as BM25F.
-
-    The word's frequency in each field is normalised by that field's length
-    (its own B), weighted by the field's boost, summed, and saturated once:
-    a word in both the title and the abstract counts more than in one, but not
-    twice as much (as summing a BM25 score per field would).
-    """
-
-    def __init__(self, terms: dict[str, str], boosts: dict[str, float], boost: float = 1.0):
-        self.terms = dict(terms)
-        self.boosts = dict(boosts)
-        self.boost = boost
-
-    def __eq__(self, other):
-        return type(other) is type(self) and (other.terms, other.boosts, other.boost) == (
-            self.terms, self.boosts, self.boost)
-
-    def __hash__(self):
-        return hash((tuple(sorted(self.terms.items())), self.boost))
-
-    def __repr__(self):
-        return f"FieldsTerm({self.terms!r})"
-
-    def __unicode__(self):
-        return "(" + " OR ".join(f"{f}:{t}" for f, t in self.terms.items()) + ")"
-
-    __str__ = __unicode__
-
-    def field(self):
-        return None  # several
-
-    def estimate_size(self, ixreader):
-        return max((ixreader.doc_frequency(f, t) for f, t in self.terms.items()), default=0)
-
-    def matcher(self, searcher, context=None):
-        weighting = getattr(context, "weighting", None) or searcher.weighting
-        K1 = getattr(weighting, "K1", 1.2)
-        parent = searcher.get_parent()
-        reader = searcher.reader()
-        records = record_count(parent)
-        # The word's document frequency in the record as a whole is at least
-        # its largest in one field.
-        idf = bm25_idf(records, max((parent.doc_frequency(f, t) for f, t in self.terms.items()), default=0))
-        leaves = []
-        for fieldname, text in self.terms.items():
-            if (fieldname, text) not in reader:
-                continue
-            B = getattr(weighting, "_field_B", {}).get(fieldname, getattr(weighting, "B", 0.75))
-            avgfl = parent.field_length(fieldname) / records or 1
-            leaves.append(_Leaf(reader.postings(fieldname, text), fieldname, self.boosts.get(fieldname, 1.0), B, avgfl,
-                                length_bytes(reader, fieldname)))
-        if not leaves:
-            return NullMatcher()
-        return FieldsTermMatcher(leaves, reader, idf * self.boost, K1)
+    def score(self, matcher):
+        if self._lengths is not None:
+            return bm25(matcher.weight() / self._norms[self._lengths[matcher.id()]], self.idf * (self.K1 + 1),
+                        self.K1)
+        return self._score(matcher.weight(), self.dfl(matcher.id()))
 
 
 _LENGTH_OF_BYTE = None
-
-
-def length_bytes(reader, fieldname: str):
-    """Every document's length of `fieldname` in one segment, as Whoosh stores it
-    (one byte each), read at once: `bytes` indexed by document number, or None.
-
-    Whoosh reads a length from disk per call; scoring a common word asks for
-    one per matching document and field. (The column layout is that of the
-    pinned Whoosh 2.7 codec; anything else falls back to Whoosh's own lookup.)
-    """
-    cache = reader.__dict__.setdefault("_recsearch_lengths", {})
-    if fieldname not in cache:
-        cache[fieldname] = None
-        try:
-            from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-            from whoosh.columns import FixedBytesColumn
-
-            column = reader._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            if isinstance(column, FixedBytesColumn.Reader) and column._fixedlen == 1:
-                raw = column._dbfile.get(column._basepos, column._count)
-                cache[fieldname] = raw + bytes(max(reader.doc_count_all() - len(raw), 0))
-        except (AttributeError, ImportError, OSError):
-            pass
-    return cache[fieldname]
 
 
 def length_of_byte() -> list[int]:
@@ -142,7 +84,7 @@ def length_of_byte() -> list[int]:
     return _LENGTH_OF_BYTE
 
 
-class _Leaf:
+class FieldLeaf:
     __slots__ = ("matcher", "fieldname", "weight", "B", "avgfl", "lengths")
 
     def __init__(self, matcher, fieldname, weight, B, avgfl, lengths=None):
@@ -201,7 +143,7 @@ class FieldsTermMatcher(Matcher):
                 else:
                     length = self._reader.doc_field_length(current, leaf.fieldname) or 1
                 tf += leaf.weight * leaf.matcher.weight() / (1 - leaf.B + leaf.B * length / leaf.avgfl)
-        return self._idf * tf * (self._K1 + 1) / (tf + self._K1)
+        return bm25(tf, self._idf * (self._K1 + 1), self._K1)
 
     # An upper bound on any score: the saturated term frequency stays below K1 + 1.
     # It lets Whoosh drop this word from a union once it can no longer lift a
@@ -230,7 +172,7 @@ class FieldsTermMatcher(Matcher):
         self._update()
 
     def copy(self):
-        leaves = [_Leaf(leaf.matcher.copy(), leaf.fieldname, leaf.weight, leaf.B, leaf.avgfl, leaf.lengths)
+        leaves = [FieldLeaf(leaf.matcher.copy(), leaf.fieldname, leaf.weight, leaf.B, leaf.avgfl, leaf.lengths)
                   for leaf in self._leaves]
         return FieldsTermMatcher(leaves, self._reader, self._idf, self._K1)
 
@@ -252,44 +194,4 @@ class FieldsTermMatcher(Matcher):
             if leaf.matcher.is_active() and leaf.matcher.id() == current:
                 yield from leaf.matcher.matching_terms(id)
 
-
-def combine_fields(q: wq.Query, fields: set[str]) -> wq.Query:
-    """Turn each word the parser spread over the default fields (its own Or of
-    one Term per field) into one BM25F FieldsTerm; a word typed n times becomes
-    one FieldsTerm weighted n times, as BM25 counts a query word's frequency.
-
-    Runs on the parser's tree before normalizing: normalizing flattens the
-    words' Ors into one and drops repeated terms, after which a word's fields
-    can no longer be told apart (`networks network` share all but `author:`).
-    """
-    if isinstance(q, wq.Or) and q.subqueries and all(
-            type(s) is wq.Term and s.fieldname in fields for s in q.subqueries):
-        groups: list[list[wq.Term]] = []
-        for term in q.subqueries:
-            if not groups or term.fieldname in {t.fieldname for t in groups[-1]}:
-                groups.append([])
-            groups[-1].append(term)
-        words = [FieldsTerm({t.fieldname: t.text for t in g}, {t.fieldname: t.boost for t in g})
-                 if len(g) > 1 else g[0] for g in groups]
-        if len(words) == 1:
-            words[0].boost *= q.boost
-            return words[0]
-        return wq.Or(words, boost=q.boost)
-    if isinstance(q, wq.CompoundQuery):
-        children = [combine_fields(child, fields) for child in q.subqueries]
-        merged: list[wq.Query] = []
-        for child in children:
-            if isinstance(child, FieldsTerm):
-                same = next((m for m in merged if isinstance(m, FieldsTerm) and m.terms == child.terms
-                             and m.boosts == child.boosts), None)
-                if same is not None:
-                    same.boost += child.boost
-                    continue
-            merged.append(child)
-        combined = copy(q)
-        combined.subqueries = merged
-        return combined
-    if q.children():
-        return q.apply(lambda child: combine_fields(child, fields))
-    return q
 

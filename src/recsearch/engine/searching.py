@@ -11,7 +11,7 @@ from whoosh import query as wq
 from whoosh.collectors import TimeLimit
 
 from .documents import facet_values
-from .postings import matching_docs
+from .executor import matching_docs
 from .schema import RECORDS
 
 __all__ = ["TimeLimit", "time_limit", "collect_top", "restrict", "term_query", "any_term_query", "records_except",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from whoosh import query as wq
 
-from .postings import DocSetQuery
-from .scoring import FieldsTerm
+from .nodes import DocSetQuery, FieldsTerm
 
 
 def query_words(q: wq.Query, found: dict[str, set[str]] | None = None) -> dict[str, set[str]]:
@@ -14,7 +13,7 @@ def query_words(q: wq.Query, found: dict[str, set[str]] | None = None) -> dict[s
     if isinstance(q, wq.Not):
         return found
     if isinstance(q, FieldsTerm):
-        for fieldname, text in q.terms.items():
+        for fieldname, text in q.field_terms.items():
             found.setdefault(fieldname, set()).add(text)
     elif isinstance(q, DocSetQuery):
         found.setdefault(q.fieldname, set()).update(q.words)

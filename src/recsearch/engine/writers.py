@@ -19,6 +19,8 @@ import signal
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
+from .codec import RecordCodec
+
 WRITER_LIMITMB = 256  # Whoosh's estimate of its sorting pool, shared by the writer processes
 SEGMENT_DOCS = 150_000  # documents per segment in a parallel build (see bench/RESULTS.md)
 BATCH_DOCS = 100  # documents handed to a writer process at a time
@@ -137,9 +139,11 @@ class SegmentingMpWriter(MpWriter):
 
 
 def open_writer(ix, files: int):
-    """A writer for `files` files to read: parallel from PARALLEL_FROM files on a multi-core machine."""
+    """A writer for `files` files to read: parallel from PARALLEL_FROM files on a multi-core machine.
+    Every segment it writes, merges included, is in recsearch's columnar codec."""
     procs = min(os.cpu_count() or 1, MAX_PROCS)
     if files >= PARALLEL_FROM and procs > 1:
         # The writers share the memory one writer would have.
-        return SegmentingMpWriter(ix, procs, SEGMENT_DOCS, limitmb=max(WRITER_LIMITMB // procs, 64))
-    return ix.writer(limitmb=WRITER_LIMITMB)
+        return SegmentingMpWriter(ix, procs, SEGMENT_DOCS, limitmb=max(WRITER_LIMITMB // procs, 64),
+                                  codec=RecordCodec())
+    return ix.writer(limitmb=WRITER_LIMITMB, codec=RecordCodec())

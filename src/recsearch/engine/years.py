@@ -17,7 +17,7 @@ from whoosh import query as wq
 from whoosh.qparser import TaggingPlugin, syntax
 
 from ..errors import QueryError
-from .scoring import FieldsTerm
+from .nodes import FieldsTerm
 
 FIRST_YEAR, LAST_YEAR = 1500, 2100
 YEAR_WEIGHT = 1.0
@@ -44,11 +44,11 @@ def check_year(value: int | None, shown: str, option: str = "year:") -> None:
 def with_years(q: wq.Query, schema) -> wq.Query:
     """Each unfielded word that is a year, also searched in the `year` field."""
     if isinstance(q, FieldsTerm):
-        texts = set(q.terms.values())
-        if len(texts) == 1 and "year" in schema and "year" not in q.terms:
+        texts = set(q.field_terms.values())
+        if len(texts) == 1 and "year" in schema and "year" not in q.field_terms:
             text = texts.pop()
             if is_year(text):
-                terms = {**q.terms, "year": schema["year"].to_bytes(int(text))}
+                terms = {**q.field_terms, "year": schema["year"].to_bytes(int(text))}
                 return FieldsTerm(terms, {**q.boosts, "year": YEAR_WEIGHT}, boost=q.boost)
         return q
     if q.children():

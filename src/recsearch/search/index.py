@@ -7,10 +7,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..engine.documents import facet_key, field_text, stored_record
-from ..engine.executor import top_hits
 from ..engine.filters import filter_query
 from ..engine.parse import HistoryRef, bound_expansions, parse_query, records_only
-from ..engine.postings import DocNumQuery, matching_docs
+from ..engine.executor import matching_docs, top_hits
+from ..engine.nodes import DocNumQuery
 from ..engine.schema import FACETS, FIELD_BOOSTS, KEY_FIELDS, build_schema, known_fields
 from ..engine.scoring import RecordBM25F
 from ..engine.searching import (TimeLimit, collect_top, key_terms_query, live_records, records_except, restrict,

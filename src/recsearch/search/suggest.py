@@ -19,7 +19,7 @@ import math
 
 from rapidfuzz.distance import OSA
 
-from ..engine.postings import matching_docs
+from ..engine.executor import count_matching, matching_docs
 from ..engine.schema import DEFAULT_FIELDS, FIELD_ALIASES, is_text_field
 from ..engine.years import bare_years, is_year
 from ..errors import QueryError
@@ -168,7 +168,7 @@ def _count(index, searcher, text: str, match_any: bool, filters) -> int | None:
         q = index.prepare(text, match_any, filters, searcher, [], None, set())
     except QueryError:
         return None
-    return len(matching_docs(searcher, q))
+    return count_matching(searcher, q)
 
 
 def rescue(index, searcher, text: str, options, total: int, found: list[dict] | None = None,

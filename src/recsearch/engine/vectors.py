@@ -1,0 +1,276 @@
+"""The executor's two ways of holding posting lists and scores: Python lists and dicts, and numpy arrays.
+
+Both give the same answers, score for score (tests compare them). Python's
+way starts at once and wins on short posting lists; numpy (imported the first
+time a query needs it: the import alone costs a CLI search 100-200 ms) wins
+on long ones. Scores are sparse: (document, score) for the documents matched.
+Document numbers here are a segment's own until `shift` adds its offset.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+
+class PythonVectors:
+    """Scores as {docnum: score}, document sets as sets."""
+
+    name = "python"
+
+    @staticmethod
+    def postings(columns, deleted: frozenset | None):
+        ids, weights = columns.ids(), columns.weights()
+        if deleted:
+            kept = [k for k, d in enumerate(ids) if d not in deleted]
+            ids, weights = [ids[k] for k in kept], [weights[k] for k in kept]
+        return ids, weights
+
+    @staticmethod
+    def ids(columns, deleted: frozenset | None):
+        ids = columns.ids()
+        return [d for d in ids if d not in deleted] if deleted else ids
+
+    @staticmethod
+    def field_frequencies(ids, weights, lengths: bytes, norm: list[float], weight: float) -> dict:
+        """BM25F's length-normalised frequency of a word in one field: weight * tf / norm(length)."""
+        return {d: weight * w / norm[lengths[d]] for d, w in zip(ids, weights)}
+
+    @staticmethod
+    def constant_frequencies(ids, weight: float) -> dict:
+        return dict.fromkeys(ids, weight)
+
+    @staticmethod
+    def add(parts: list[dict]) -> dict:
+        if len(parts) == 1:
+            return dict(parts[0])
+        found: dict = {}
+        get = found.get
+        for part in parts:
+            for d, s in part.items():
+                found[d] = get(d, 0.0) + s
+        return found
+
+    @staticmethod
+    def map(scores: dict, function) -> dict:
+        return {d: function(s) for d, s in scores.items()}
+
+    @staticmethod
+    def shift(scores: dict, offset: int) -> dict:
+        return {d + offset: s for d, s in scores.items()} if offset else scores
+
+    @staticmethod
+    def docs(scores: dict) -> set:
+        return set(scores)
+
+    @staticmethod
+    def doc_set(ids, offset: int = 0) -> set:
+        return set(map(offset.__add__, ids) if offset else ids)
+
+    @staticmethod
+    def restrict(scores: dict, docs: set) -> dict:
+        if len(docs) < len(scores):
+            return {d: scores[d] for d in docs if d in scores}
+        return {d: s for d, s in scores.items() if d in docs}
+
+    @staticmethod
+    def constant(docs: set, value: float) -> dict:
+        return dict.fromkeys(docs, value)
+
+    @staticmethod
+    def intersect(sets: list[set]) -> set:
+        sets = sorted(sets, key=len)
+        return sets[0].intersection(*sets[1:])
+
+    @staticmethod
+    def union(sets: list[set]) -> set:
+        return set().union(*sets)
+
+    @staticmethod
+    def minus(docs: set, other: set) -> set:
+        return docs - other
+
+    @staticmethod
+    def local(docs: set, offset: int, size: int) -> set:
+        """The documents of `docs` in the segment at `offset`, numbered in it."""
+        if offset == 0 and (not docs or max(docs) < size):
+            return docs
+        return {d - offset for d in docs if offset <= d < offset + size}
+
+    @staticmethod
+    def phrase_counts(word_columns: list, candidates: set, deleted) -> dict:
+        """{doc: [positions of each word]} for the candidate documents holding the words at
+        consecutive positions (a segment's own numbers)."""
+        per_word = []
+        for columns in word_columns:
+            ids = columns.ids()
+            positions = columns.positions()
+            per_word.append({d: p for d, p in zip(ids, positions) if d in candidates})
+        found = {}
+        first, rest = per_word[0], per_word[1:]
+        for doc in candidates:
+            if deleted and doc in deleted:
+                continue
+            later = [set(p[doc]) for p in rest]
+            if any(all(start + k in positions for k, positions in enumerate(later, 1)) for start in first[doc]):
+                found[doc] = [len(p[doc]) for p in per_word]
+        return found
+
+    @staticmethod
+    def count(docs) -> int:
+        return len(docs)
+
+    @staticmethod
+    def top(scores: dict, limit: int | None) -> list[tuple[int, float]]:
+        def order(item):
+            return -item[1], item[0]
+
+        if limit is None:
+            return sorted(scores.items(), key=order)
+        return heapq.nsmallest(limit, scores.items(), key=order)
+
+    @staticmethod
+    def doc_list(docs) -> list[int]:
+        return list(docs)
+
+
+class NumpyVectors:
+    """Scores as (sorted docnums, scores) numpy arrays, document sets as sorted arrays."""
+
+    name = "numpy"
+
+    def __init__(self):
+        import numpy
+
+        self.np = numpy
+
+    def postings(self, columns, deleted: frozenset | None):
+        ids, weights = columns.id_array(self.np), columns.weight_array(self.np)
+        if deleted:
+            keep = ~self._within(ids, self._array(deleted))
+            ids, weights = ids[keep], weights[keep]
+        return ids, weights
+
+    def ids(self, columns, deleted: frozenset | None):
+        ids = columns.id_array(self.np)
+        return ids[~self._within(ids, self._array(deleted))] if deleted else ids
+
+    def _array(self, docs):
+        if isinstance(docs, self.np.ndarray):
+            return docs
+        return self.np.array(sorted(docs), dtype=self.np.int64)
+
+    def _within(self, ids, sorted_docs):
+        """A mask of the `ids` found in `sorted_docs`."""
+        if not len(sorted_docs) or not len(ids):
+            return self.np.zeros(len(ids), dtype=bool)
+        at = self.np.searchsorted(sorted_docs, ids)
+        at[at == len(sorted_docs)] = 0
+        return sorted_docs[at] == ids
+
+    def field_frequencies(self, ids, weights, lengths: bytes, norm, weight: float):
+        np = self.np
+        table = np.asarray(norm, dtype=np.float64)
+        length_bytes = np.frombuffer(lengths, dtype=np.uint8)
+        return ids, weight * weights / table[length_bytes[ids]]
+
+    def constant_frequencies(self, ids, weight: float):
+        return ids, self.np.full(len(ids), float(weight))
+
+    def add(self, parts: list):
+        np = self.np
+        parts = [p for p in parts if len(p[0])]
+        if not parts:
+            return self.empty()
+        if len(parts) == 1:
+            return parts[0]
+        ids = np.concatenate([p[0] for p in parts])
+        values = np.concatenate([p[1] for p in parts])
+        docs, where = np.unique(ids, return_inverse=True)
+        # bincount adds each document's parts in the order given, as the Python way does.
+        return docs, np.bincount(where, weights=values, minlength=len(docs))
+
+    def empty(self):
+        return self.np.zeros(0, dtype=self.np.int64), self.np.zeros(0)
+
+    def map(self, scores, function):
+        return scores[0], function(scores[1])
+
+    def shift(self, scores, offset: int):
+        return (scores[0] + offset, scores[1]) if offset else scores
+
+    def docs(self, scores):
+        return scores[0]
+
+    def doc_set(self, ids, offset: int = 0):
+        ids = self.np.asarray(ids, dtype=self.np.int64)
+        return ids + offset if offset else ids
+
+    def restrict(self, scores, docs):
+        keep = self._within(scores[0], self._array(docs))
+        return scores[0][keep], scores[1][keep]
+
+    def constant(self, docs, value: float):
+        docs = self._array(docs)
+        return docs, self.np.full(len(docs), float(value))
+
+    def intersect(self, sets: list):
+        sets = sorted((self._array(s) for s in sets), key=len)
+        found = sets[0]
+        for other in sets[1:]:
+            found = found[self._within(found, other)]
+        return found
+
+    def union(self, sets: list):
+        sets = [self._array(s) for s in sets]
+        if not sets:
+            return self.np.zeros(0, dtype=self.np.int64)
+        return self.np.unique(self.np.concatenate(sets))
+
+    def minus(self, docs, other):
+        docs = self._array(docs)
+        return docs[~self._within(docs, self._array(other))]
+
+    def local(self, docs, offset: int, size: int):
+        docs = self._array(docs)
+        lo, hi = self.np.searchsorted(docs, [offset, offset + size])
+        return docs[lo:hi] - offset
+
+    def phrase_counts(self, word_columns: list, candidates, deleted) -> dict:
+        """As PythonVectors.phrase_counts: each word's (document, position - its place) pairs, intersected."""
+        np = self.np
+        candidates = self._array(candidates)
+        if deleted:
+            candidates = candidates[~self._within(candidates, self._array(deleted))]
+        keys, counts = [], []
+        for place, columns in enumerate(word_columns):
+            ids = columns.id_array(np)
+            per_posting, positions = columns.position_arrays(np)
+            keep = self._within(ids, candidates)
+            owner = np.repeat(ids, per_posting)
+            chosen = np.repeat(keep, per_posting)
+            keys.append(np.unique((owner[chosen] << 32) + (positions[chosen] - place)))
+            counts.append(dict(zip(ids[keep].tolist(), per_posting[keep].tolist())))
+        found_keys = keys[0]
+        for other in keys[1:]:
+            found_keys = found_keys[self._within(found_keys, other)]
+        docs = np.unique(found_keys >> 32).tolist()
+        return {d: [c[d] for c in counts] for d in docs}
+
+    def count(self, docs) -> int:
+        return len(docs)
+
+    def top(self, scores, limit: int | None) -> list[tuple[int, float]]:
+        np = self.np
+        ids, values = scores
+        if limit is not None and len(values) > limit:
+            # Every document scoring at least the limit-th best, ties included, then ordered.
+            kth = np.partition(-values, limit - 1)[limit - 1]
+            chosen = np.nonzero(-values <= kth)[0]
+            ids, values = ids[chosen], values[chosen]
+        order = np.lexsort((ids, -values))
+        if limit is not None:
+            order = order[:limit]
+        return list(zip(ids[order].tolist(), values[order].tolist()))
+
+    def doc_list(self, docs) -> list[int]:
+        return self._array(docs).tolist()
