@@ -195,6 +195,63 @@ def time_queries(index: Path, db: Path, queries: list[dict], repeat: int = 3, ft
     return queries
 
 
+def _drop_cache(*paths: Path) -> None:
+    """Take the files' pages out of the page cache (POSIX_FADV_DONTNEED: no root needed), for cold-cache runs."""
+    for path in paths:
+        files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
+        for f in files:
+            fd = os.open(f, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+
+def time_opened_per_call(index: Path, db: Path, queries: list[dict], cold: bool = False) -> tuple[list, list]:
+    """The CLI's path in process: the index opened, one search, closed, per query (and FTS5 connected
+    per query); with `cold`, every index file dropped from the page cache before each query."""
+    from recsearch.search.index import RecordIndex
+
+    def ours(text):
+        with RecordIndex(index) as ix:
+            return ix.search(text, limit=10).total
+
+    def theirs(q):
+        con = sqlite3.connect(db)
+        try:
+            return fts5_search(con, q)
+        finally:
+            con.close()
+
+    a, b = [], []
+    for q in queries:
+        if cold:
+            _drop_cache(index)
+        a.append(timed(ours, q["recsearch"])[0] * 1000)
+        if q["fts5"]:
+            if cold:
+                _drop_cache(db)
+            b.append(timed(theirs, q)[0] * 1000)
+    return a, b
+
+
+def kind_rows(queries: list[dict], size: int) -> list[list]:
+    """Median time and ratio to FTS5 by kind of query (warm, index held open)."""
+    rows = []
+    kinds = [("common words (>5% of records)", lambda q: q["kind"] == "1 word" and q["hits"] > size * 0.05),
+             ("2-3-word AND", lambda q: q["kind"] in ("2 words", "3 words")), ("phrases", lambda q: q["kind"] == "phrase"),
+             ("fielded (author:, affil:)", lambda q: q["kind"] in ("author:", "affil:")),
+             ("word + year range", lambda q: q["kind"] == "year range")]
+    for label, wanted in kinds:
+        chosen = [q for q in queries if wanted(q) and q.get("fts5_ms")]
+        if chosen:
+            rows.append([label, f"{median([q['ms'] for q in chosen]):.1f} ms",
+                         f"{median([q['fts5_ms'] for q in chosen]):.1f} ms",
+                         f"{median([q['ms'] / q['fts5_ms'] for q in chosen]):.2f}", ""])
+    return rows
+
+
 def author_latency(index: Path, count: int = 100) -> tuple[float, float]:
     from author_latency import author_queries
     from recsearch.search.index import RecordIndex
@@ -229,18 +286,18 @@ def bench_size(size: int, work: Path, added: int) -> tuple[list[list], list[dict
     records = json.loads(out)["records"]
     f_seconds, f_rss, _ = run_measured([py, str(Path(__file__)), "--fts5-build", str(corpus), str(db)])
     rows = [["build from seed files", f"{records / seconds:,.0f} rec/s ({seconds:,.0f} s)",
-             f"{records / f_seconds:,.0f} rec/s ({f_seconds:,.0f} s)", f"{f_seconds / seconds:.2f}", "≥ 2,000 rec/s"],
+             f"{records / f_seconds:,.0f} rec/s ({f_seconds:,.0f} s)", f"{f_seconds / seconds:.2f}", "≥ 1,500 rec/s"],
             ["peak memory building, PSS (RSS) summed over the processes", f"{rss[1]:,.0f} ({rss[0]:,.0f}) MB",
              f"{f_rss[1]:,.0f} ({f_rss[0]:,.0f}) MB", "", "1M: ≤ 1 GB"]]
 
     from recsearch.ingest.build import update_index
 
     nothing = median([timed(update_index, [corpus], index)[0] for _ in range(3)])
-    rows.append(["update, nothing changed", f"{nothing:.2f} s", "n/a", "", ""])
+    rows.append(["update, nothing changed", f"{nothing:.2f} s", "n/a", "", "≤ 0.5 s"])
     make_corpus(added, incoming, seed=7, start=10_000_000)
     seconds_added, report = timed(update_index, [corpus], index)
     assert report.added == added, report.to_dict()
-    rows.append([f"update, {added:,} files added", f"{seconds_added:.2f} s", "n/a", "", ""])
+    rows.append([f"update, {added:,} files added", f"{seconds_added:.2f} s", "n/a", "", "≤ 1.5 s"])
     shutil.rmtree(incoming)
     update_index([corpus], index)
 
@@ -250,18 +307,20 @@ def bench_size(size: int, work: Path, added: int) -> tuple[list[list], list[dict
     ratios = [q["ms"] / q["fts5_ms"] for q in both]
     fts = [q["fts5_ms"] for q in both]
     rows.append(["query p50 (all kinds)", f"{median(ours):.1f} ms", f"{median(fts):.1f} ms",
-                 f"{median(ratios):.1f}", "≤ 10 ms"])
+                 f"{median(ratios):.2f}", "≤ FTS5's p50"])
     rows.append(["query p95 (all kinds)", f"{percentile(ours, 95):.1f} ms", f"{percentile(fts, 95):.1f} ms",
-                 "", "≤ 50 ms"])
-    common = [q for q in both if q["kind"] == "1 word" and q["hits"] > size * 0.05]
-    if common:
-        rows.append(["common words (>5% of records)", f"{median([q['ms'] for q in common]):.1f} ms",
-                     f"{median([q['fts5_ms'] for q in common]):.1f} ms",
-                     f"{median([q['ms'] / q['fts5_ms'] for q in common]):.1f}", "no slower than FTS5"])
+                 "", "≤ 8 ms"])
+    rows += kind_rows(queries, size)
+    for cold in (False, True):
+        a, b = time_opened_per_call(index, db, queries, cold=cold)
+        rows.append([f"CLI path in process ({'cold' if cold else 'warm'} cache), p50 / p95",
+                     f"{median(a):.1f} / {percentile(a, 95):.1f} ms", f"{median(b):.1f} / {percentile(b, 95):.1f} ms",
+                     f"{median(a) / median(b):.2f}", ""])
     p50, p95 = author_latency(index)
     rows.append(["author lookup p50 / p95", f"{p50:.0f} / {p95:.0f} ms", "n/a", "", "p95 ≤ 100 ms"])
-    rows.append(["CLI search, start to table, p50", f"{cli_latency(index, queries[3]['recsearch']):.0f} ms", "", "",
-                 "≤ 200 ms"])
+    for q in (queries[0], queries[3]):  # a common word, a medium one
+        rows.append([f"CLI search, start to table, p50 ({q['recsearch']}: {q['hits']:,} hits)",
+                     f"{cli_latency(index, q['recsearch']):.0f} ms", "", "", "≤ 200 ms"])
     return rows, queries
 
 

@@ -19,10 +19,11 @@ from __future__ import annotations
 import pickle
 import struct
 from array import array
+from operator import sub
 
 from whoosh import formats
 from whoosh.codec.base import PostingsWriter
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
 from whoosh.util.numeric import length_to_byte
 
 MAGIC = b"RcP1"
@@ -71,6 +72,14 @@ class RecordCodec(W3Codec):
                                     compression=self._compression, inlinelimit=self._inlinelimit)
         return ColumnPostingsWriter(dbfile)
 
+    def field_writer(self, storage, segment):
+        return RecordFieldWriter(self, storage, segment)
+
+    def new_segment(self, storage, indexname):
+        from .mapped import RecordSegment
+
+        return RecordSegment(self, indexname)
+
     def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
         if terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
@@ -92,6 +101,28 @@ class RecordCodec(W3Codec):
         finally:
             column.close()
         return data + bytes(max(segment.doc_count_all() - len(data), 0))
+
+
+class FieldLengths:
+    """A new segment's field lengths for its postings, one field's column at a time: Whoosh's
+    `add_postings` asks the per-document reader for a length at every posting."""
+
+    def __init__(self, lengths):
+        self._lengths, self._field, self._column = lengths, None, None
+
+    def doc_field_length(self, docnum: int, fieldname: str, default=0):
+        if fieldname != self._field:
+            length = self._lengths.doc_field_length
+            self._field = fieldname
+            self._column = [length(d, fieldname) or default for d in range(self._lengths.doc_count_all())]
+        return self._column[docnum]
+
+
+class RecordFieldWriter(W3FieldWriter):
+    """W3's term-table writer, given a new segment's lengths a field at a time (`FieldLengths`)."""
+
+    def add_postings(self, schema, lengths, items):
+        return super().add_postings(schema, FieldLengths(lengths) if lengths else lengths, items)
 
 
 class _BlockStats:
@@ -157,29 +188,32 @@ class ColumnPostingsWriter(PostingsWriter):
         if not n:
             raise ValueError("a posting list without postings")
         starts = range(0, n, BLOCK)
+        skips = []
         for start in starts:
-            terminfo.add_block(_BlockStats(ids[start:start + BLOCK], weights[start:start + BLOCK],
-                                           lengths[start:start + BLOCK]))
-        deltas = array("I", (ids[k] - ids[k - 1] for k in range(1, n)))
+            end = start + BLOCK
+            block_weights, block_lengths = weights[start:end], lengths[start:end]
+            stats = _BlockStats(ids[start:end], block_weights, block_lengths)
+            terminfo.add_block(stats)
+            skips.append((stats.max_id(), stats.max_weight(), length_to_byte(stats.min_length() or 0),
+                          length_to_byte(stats.max_length())))
+        deltas = array("I", map(sub, ids[1:], ids[:-1]))
         id_width = int_width(max(deltas, default=0))
-        whole = all(w.is_integer() and 0 <= w < 1 << 16 for w in weights)
-        if all(w == 1.0 for w in weights):
+        whole = weights.tolist()
+        as_ints = list(map(int, whole))
+        if as_ints == whole and min(as_ints) >= 1 and max(as_ints) == 1:
             weight_width, weight_column = 0, b""
-        elif whole:
-            weight_width = int_width(int(max(weights)))
-            weight_column = array(INT_TYPE[weight_width], map(int, weights)).tobytes()
+        elif as_ints == whole and min(as_ints) >= 0 and max(as_ints) < 1 << 16:
+            weight_width = int_width(max(as_ints))
+            weight_column = array(INT_TYPE[weight_width], as_ints).tobytes()
         else:
             weight_width, weight_column = 4, weights.tobytes()
         value_column, value_starts, count_width, pos_width, fixed = self._value_column(values, kind, starts)
         head = HEAD.pack(n, len(starts), ids[0], len(value_column), id_width, weight_width, count_width, pos_width,
                          kind, fixed)
-        skips = b"".join(SKIP.pack(ids[min(s + BLOCK, n) - 1], max(weights[s:s + BLOCK]),
-                                   length_to_byte(min((x for x in lengths[s:s + BLOCK] if x), default=0)),
-                                   length_to_byte(max(lengths[s:s + BLOCK])), value_starts[b])
-                         for b, s in enumerate(starts))
+        table = b"".join(SKIP.pack(*row, at) for row, at in zip(skips, value_starts))
         postfile = self._postfile
         offset = postfile.tell()
-        for part in (MAGIC, head, skips, array(INT_TYPE[id_width], deltas).tobytes(), weight_column, value_column):
+        for part in (MAGIC, head, table, array(INT_TYPE[id_width], deltas).tobytes(), weight_column, value_column):
             postfile.write(part)
         terminfo.set_extent(offset, postfile.tell() - offset)
         self._wrote = True

@@ -17,8 +17,8 @@ from whoosh import fields
 from whoosh import query as wq
 
 from .nodes import DocNumQuery, DocSetQuery, FieldsTerm
-from .postings import deleted_docs, length_bytes, term_columns
-from .scoring import bm25, bm25_idf, length_norms, record_count
+from .postings import deleted_docs, length_bytes, term_columns, term_statistics
+from .scoring import bm25, bm25_idf, length_norms
 from .vectors import NumpyVectors, PythonVectors
 
 __all__ = ["Unsupported", "top_hits", "matching_docs", "count_matching", "vectors_for"]
@@ -41,10 +41,8 @@ def postings_of(searcher, q: wq.Query) -> int:
         return searcher.doc_count_all()
     if isinstance(q, DocNumQuery):
         return len(q.docnums)
-    total = 0
-    for fieldname, text in q.iter_all_terms():
-        total += searcher.doc_frequency(fieldname, text)
-    return total
+    statistics = term_statistics(searcher)
+    return sum(statistics.doc_frequency(fieldname, text) for fieldname, text in q.iter_all_terms())
 
 
 def vectors_for(searcher, q: wq.Query):
@@ -64,7 +62,8 @@ class Execution:
     def __init__(self, searcher, vectors):
         self.searcher, self.v = searcher, vectors
         self.segments = [(sub.reader(), offset) for sub, offset in searcher.leaf_searchers()]
-        self.records = record_count(searcher)
+        self.statistics = term_statistics(searcher)
+        self.records = self.statistics.doc_frequency("kind", "record") or searcher.doc_count_all() or 1
         weighting = searcher.weighting
         self.K1 = getattr(weighting, "K1", 1.2)
         self._B = getattr(weighting, "_field_B", {})
@@ -85,7 +84,7 @@ class Execution:
         """BM25's length normalisation for each stored length byte of a field."""
         if fieldname not in self._norms:
             B = self._B.get(fieldname, self._default_B)
-            avgfl = self.searcher.field_length(fieldname) / self.records or 1
+            avgfl = self.statistics.field_length(fieldname) / self.records or 1
             self._norms[fieldname] = length_norms(B, avgfl)
         return self._norms[fieldname]
 
@@ -177,7 +176,7 @@ class Execution:
                 flat.add(fieldname)
             elif not isinstance(field, fields.TEXT) or not field.scorable:
                 raise Unsupported
-        idf = bm25_idf(self.records, max((searcher.doc_frequency(f, t) for f, t in terms.items()), default=0))
+        idf = bm25_idf(self.records, max((self.statistics.doc_frequency(f, t) for f, t in terms.items()), default=0))
         scale, K1 = idf * boost * (self.K1 + 1), self.K1
         found = []
         for reader, offset in self.segments:
@@ -213,7 +212,7 @@ class Execution:
                 or not field.format.supports("positions") or not q.words:
             raise Unsupported
         K1 = self.K1
-        scales = [bm25_idf(self.records, searcher.doc_frequency(fieldname, w)) * (K1 + 1) for w in q.words]
+        scales = [bm25_idf(self.records, self.statistics.doc_frequency(fieldname, w)) * (K1 + 1) for w in q.words]
         norm = self.norms(fieldname)
         found = {}
         for reader, offset in self.segments:

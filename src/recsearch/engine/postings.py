@@ -7,9 +7,38 @@ from weakref import WeakKeyDictionary
 from .codec import RecordCodec
 from .columns import ColumnMatcher, PostingColumns
 
-__all__ = ["term_columns", "deleted_docs", "length_bytes", "posting_ids", "posting_id_set"]
+__all__ = ["term_columns", "deleted_docs", "length_bytes", "posting_ids", "posting_id_set", "term_statistics"]
 
 _LENGTHS: WeakKeyDictionary = WeakKeyDictionary()
+_STATISTICS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+class TermStatistics:
+    """A searcher's collection statistics, each looked up once: Whoosh sums a word's document
+    frequency over the segments' term tables (a few file reads each) at every call."""
+
+    def __init__(self, searcher):
+        self._searcher = searcher
+        self._frequencies: dict = {}
+        self._lengths: dict = {}
+
+    def doc_frequency(self, fieldname: str, text) -> int:
+        key = (fieldname, text)
+        if key not in self._frequencies:
+            self._frequencies[key] = self._searcher.doc_frequency(fieldname, text)
+        return self._frequencies[key]
+
+    def field_length(self, fieldname: str) -> int:
+        if fieldname not in self._lengths:
+            self._lengths[fieldname] = self._searcher.field_length(fieldname)
+        return self._lengths[fieldname]
+
+
+def term_statistics(searcher) -> TermStatistics:
+    """The statistics of a searcher (kept while it lives)."""
+    if searcher not in _STATISTICS:
+        _STATISTICS[searcher] = TermStatistics(searcher)
+    return _STATISTICS[searcher]
 
 
 def _column_matcher(matcher) -> ColumnMatcher | None:

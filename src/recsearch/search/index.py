@@ -216,9 +216,9 @@ class RecordIndex:
         from ..engine.name_forms import with_name_forms
 
         if text.strip():
-            check_syntax(text, known_fields(self._ix.schema))
+            check_syntax(text, known_fields(searcher.schema))
             text = tidy_query(text, match_any, notes)
-        q = parse_query(text, self._ix.schema, match_any)
+        q = parse_query(text, searcher.schema, match_any)
         q = with_name_forms(self._resolve_history(q, searcher, seen), searcher)
         q = bound_expansions(q, searcher.reader(), notes, origins)
         filters = with_language_names(filters or {})
