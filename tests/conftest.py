@@ -52,7 +52,7 @@ def check_top_hits_agree(searcher, q, limit=10):
     searcher.search_with_collector(q, collector)
     whoosh = [(r.docnum, r.score) for r in collector.results()]
     everything = set(searcher.docs_for_query(q))
-    for vectors in (PythonVectors, NumpyVectors()):
+    for vectors in (PythonVectors, NumpyVectors(), NumpyVectors(searcher.doc_count_all())):
         fast = top_hits(searcher, q, limit, vectors)
         if fast is None:
             return

@@ -19,7 +19,7 @@ from test_librarian import make_records
 
 
 @pytest.fixture(scope="module")
-def twin_indexes(tmp_path_factory):
+def twin_roots(tmp_path_factory):
     """The same 700 records (posting lists of three blocks and more, a removal) in both codecs."""
     folder = tmp_path_factory.mktemp("codecs")
     seeds = folder / "seeds"
@@ -36,7 +36,12 @@ def twin_indexes(tmp_path_factory):
         for name, codec in (("ours", RecordCodec), ("whoosh", W3Codec)):
             patch.setattr(writers, "RecordCodec", codec)
             update_index([seeds], roots[name])
-    ours, whoosh = RecordIndex(roots["ours"]), RecordIndex(roots["whoosh"])
+    return roots
+
+
+@pytest.fixture(scope="module")
+def twin_indexes(twin_roots):
+    ours, whoosh = RecordIndex(twin_roots["ours"]), RecordIndex(twin_roots["whoosh"])
     yield ours.searcher(), whoosh.searcher()
     ours.close()
     whoosh.close()
@@ -127,3 +132,74 @@ def test_key_terms_and_term_statistics_read_the_codec(twin_indexes):
         whoosh.key_terms_from_text("summary", text, numterms=5)
     assert list(ours.reader().most_frequent_terms("summary", 5)) == \
         list(whoosh.reader().most_frequent_terms("summary", 5))
+
+
+def test_a_segment_opens_mapped_and_reads_as_whoosh_files_do(twin_indexes):
+    """Each part of a compound segment is a view of the map (nothing copied), read as Whoosh reads files."""
+    import pickle
+
+    from recsearch.engine.mapped import MappedPart, MemoryReader
+
+    ours, _ = twin_indexes
+    for sub, _ in ours.leaf_searchers():
+        assert isinstance(sub.reader().storage().open_file(sub.reader().segment().make_filename(".trm")),
+                          MappedPart)
+    data = pickle.dumps({"a": [1, 2, 3]}, 2) + b"line one\nline two\n" + bytes(range(40))
+    part = MappedPart(memoryview(data))
+    assert part.read_pickle() == {"a": [1, 2, 3]}
+    assert part.readline() == b"line one\n"
+    assert part.get(len(data) - 40, 4) == bytes(range(4))
+    part.seek(-2, 2)
+    assert part.read() == bytes([38, 39]) and part.tell() == len(data)
+    assert part.subset(len(data) - 40, 10).read(3) == bytes(range(3))
+    buffer = bytearray(5)
+    reader = MemoryReader(memoryview(b"abc"))
+    assert reader.readinto(buffer) == 3 and buffer[:3] == b"abc" and reader.read() == b""
+
+
+def test_a_small_search_does_not_import_numpy(built_index):
+    """numpy costs a fresh process 100-200 ms to import: a search over short posting lists goes without it."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from recsearch.search.index import RecordIndex; "
+            f"ix = RecordIndex({str(built_index)!r}); r = ix.search('cells OR nk', limit=10); "
+            "print(r.total, 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert int(out[0]) > 0 and out[1] == "False"
+
+
+def test_numpy_is_chosen_for_long_posting_lists(twin_indexes, monkeypatch):
+    from recsearch.engine import executor
+    from recsearch.engine.vectors import NumpyVectors, PythonVectors
+
+    ours, _ = twin_indexes
+    q = wq.Term("summary", "patient")
+    monkeypatch.setattr(executor, "NUMPY_FROM_LOADED", 10 ** 9)
+    monkeypatch.setattr(executor, "NUMPY_FROM_COLD", 10 ** 9)
+    assert executor.vectors_for(ours, q) is PythonVectors
+    monkeypatch.setattr(executor, "NUMPY_FROM_LOADED", 10)
+    monkeypatch.setattr(executor, "NUMPY_FROM_COLD", 10)
+    assert isinstance(executor.vectors_for(ours, q), NumpyVectors)
+
+
+USER_QUERIES = ["cohort", "cohort lymphoma", "risk OR asthma", "hospital -malaria", "hospital NOT malaria",
+                '"clinical outcomes"', 'title:lymphoma summary:"cohort study"', "author:garcia", "affil:madrid",
+                "lymphoma year:2000-2010", "vaccine 2015", "year:[2000 TO 2012] asthma", "pat*", "cohrt~",
+                "*", "author:\"perez martinez\"", "(risk OR cohort) AND (lymphoma OR asthma) -children",
+                "subject:immunology", "journal:\"cell reports\" treatment"]
+
+
+@pytest.mark.parametrize("text", USER_QUERIES)
+def test_the_executor_gives_whoosh_own_hits_for_every_kind_of_query(twin_roots, text):
+    """The oracle, query kind by query kind, on the columnar index: Python's way and numpy's
+    give Whoosh's matchers' hits, scores and counts (conftest.check_top_hits_agree)."""
+    from conftest import check_top_hits_agree
+    from recsearch.engine.executor import top_hits
+
+    with RecordIndex(twin_roots["ours"]) as ix:
+        searcher = ix.searcher()
+        q = ix.prepare(text, False, {}, searcher, [], None, set())
+        assert top_hits(searcher, q, 10) is not None, text  # the executor runs it, not Whoosh
+        for limit in (10, None):
+            check_top_hits_agree(searcher, q, limit)

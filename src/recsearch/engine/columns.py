@@ -31,17 +31,24 @@ class PostingColumns:
         self._weights_at = (self.count - 1) * self._id_width
         self._values_at = self._weights_at + self.count * self._weight_width
         self.has_positions = with_values and self.kind == POSITIONS
+        self._ids = self._weights = self._id_array = None
 
     def ids(self) -> list[int]:
-        deltas = _numbers(self._data[:self._weights_at], self._id_width)
-        return list(accumulate(deltas, initial=self.first))
+        """The document numbers, in order (decoded once)."""
+        if self._ids is None:
+            deltas = _numbers(self._data[:self._weights_at], self._id_width)
+            self._ids = list(accumulate(deltas, initial=self.first))
+        return self._ids
 
     def weights(self) -> list[float]:
-        if not self._weight_width:
-            return [1.0] * self.count
-        column = self._data[self._weights_at:self._values_at]
-        return list(map(float, _numbers(column, self._weight_width))) if self._weight_width < 4 else \
-            array("f", bytes(column)).tolist()
+        if self._weights is None:
+            if not self._weight_width:
+                self._weights = [1.0] * self.count
+            else:
+                column = self._data[self._weights_at:self._values_at]
+                self._weights = list(map(float, _numbers(column, self._weight_width))) if self._weight_width < 4 \
+                    else array("f", bytes(column)).tolist()
+        return self._weights
 
     def positions(self) -> list[list[int]]:
         """Each posting's positions, in order."""
@@ -58,6 +65,11 @@ class PostingColumns:
                         self._count_width)
 
     def id_array(self, np):
+        if self._id_array is None:
+            self._id_array = self._decode_ids(np)
+        return self._id_array
+
+    def _decode_ids(self, np):
         deltas = np.frombuffer(self._data, NUMPY_TYPE[self._id_width], self.count - 1)
         found = np.empty(self.count, np.int64)
         found[0] = self.first
@@ -83,6 +95,18 @@ class PostingColumns:
         return counts, running - np.repeat(before, counts)
 
 
+def read_columns(postfile, offset: int, with_values: bool = False) -> PostingColumns:
+    """The posting list at `offset` of a segment's postings file, its columns in one read after the head."""
+    top = postfile.get(offset, len(MAGIC) + HEAD.size)
+    if top[:len(MAGIC)] != MAGIC:
+        raise ValueError(f"not a recsearch posting list at offset {offset}")
+    head = HEAD.unpack_from(top, len(MAGIC))
+    count = head[0]
+    size = (count - 1) * head[4] + count * head[5] + (head[3] if with_values else 0)
+    columns_at = offset + len(MAGIC) + HEAD.size + head[1] * SKIP.size
+    return PostingColumns(head, postfile.get(columns_at, size), with_values)
+
+
 class ColumnMatcher(LeafMatcher):
     """Whoosh's matcher interface over a columnar posting list: a block of BLOCK postings decoded
     at a time, blocks skipped by their last id and largest weight."""
@@ -95,21 +119,25 @@ class ColumnMatcher(LeafMatcher):
             raise ValueError(f"not a recsearch posting list at offset {offset}")
         self._head = HEAD.unpack_from(top, len(MAGIC))
         n, blocks = self._head[0], self._head[1]
-        skips_at = offset + len(MAGIC) + HEAD.size
-        self._skips = list(SKIP.iter_unpack(postfile.get(skips_at, blocks * SKIP.size)))
-        self._columns_at = skips_at + blocks * SKIP.size
+        self._skips_at = offset + len(MAGIC) + HEAD.size
+        self._blocks = blocks
+        self._skip_rows = None
+        self._columns_at = self._skips_at + blocks * SKIP.size
         self._count = n
         self.reset()
+
+    @property
+    def _skips(self) -> list[tuple]:
+        """The skip table, read when a block is first navigated (the bulk reads need only the head)."""
+        if self._skip_rows is None:
+            self._skip_rows = list(SKIP.iter_unpack(self._postfile.get(self._skips_at, self._blocks * SKIP.size)))
+        return self._skip_rows
 
     # Whole columns, for the bulk executor.
 
     def columns(self, with_values: bool = False) -> PostingColumns:
         """The posting list's ids and weights (and values, if asked) in one read."""
-        head = self._head
-        size = (self._count - 1) * head[4] + self._count * head[5]
-        if with_values:
-            size += head[3]
-        return PostingColumns(head, self._postfile.get(self._columns_at, size), with_values)
+        return read_columns(self._postfile, self._offset, with_values)
 
     # Blocks.
 
@@ -120,7 +148,7 @@ class ColumnMatcher(LeafMatcher):
         self._block = block
         self._i = 0
         self._ids = self._weights = self._values = None
-        self._atend = block >= len(self._skips)
+        self._atend = block >= self._blocks
         self._blocklength = 0 if self._atend else min(BLOCK, self._count - block * BLOCK)
 
     def _read_ids(self):

@@ -50,7 +50,7 @@ def vectors_for(searcher, q: wq.Query):
     threshold = NUMPY_FROM_LOADED if "numpy" in sys.modules else NUMPY_FROM_COLD
     if postings_of(searcher, q) >= threshold:
         try:
-            return NumpyVectors()
+            return NumpyVectors(searcher.doc_count_all())
         except ImportError:
             pass
     return PythonVectors
@@ -80,6 +80,16 @@ class Execution:
             self._columns[key] = found
         return self._columns[key]
 
+    def estimate(self, q: wq.Query) -> int:
+        """How many documents a part may match, to take the smallest first (cached statistics)."""
+        if isinstance(q, FieldsTerm):
+            return max((self.statistics.doc_frequency(f, t) for f, t in q.field_terms.items()), default=0)
+        if isinstance(q, wq.Term):
+            return self.statistics.doc_frequency(q.fieldname, q.text)
+        if isinstance(q, wq.NumericRange):  # Whoosh would compile it to estimate it
+            return self.searcher.doc_count_all()
+        return q.estimate_size(self.searcher.reader())
+
     def norms(self, fieldname: str) -> list[float]:
         """BM25's length normalisation for each stored length byte of a field."""
         if fieldname not in self._norms:
@@ -99,8 +109,9 @@ class Execution:
         for reader, offset in self.segments:
             deleted = deleted_docs(reader)
             for text in texts:
-                if (fieldname, text) in reader:
-                    found.append(v.doc_set(v.ids(self.columns(reader, fieldname, text), deleted), offset))
+                columns = self.columns(reader, fieldname, text)
+                if columns is not None:
+                    found.append(v.doc_set(v.ids(columns, deleted), offset))
         return v.union(found) if len(found) != 1 else found[0]
 
     def every_docs(self, fieldname: str | None):
@@ -142,7 +153,7 @@ class Execution:
         elif isinstance(q, wq.And) and any(not isinstance(c, wq.Not) for c in q.subqueries):
             found = only
             for child in sorted((c for c in q.subqueries if not isinstance(c, wq.Not)),
-                                key=lambda c: c.estimate_size(self.searcher.reader())):
+                                key=self.estimate):
                 found = self.docs(child, found)
                 if not v.count(found):
                     return found
@@ -186,19 +197,19 @@ class Execution:
             deleted = deleted_docs(reader)
             parts = []
             for fieldname, text in terms.items():
-                if (fieldname, text) not in reader:
-                    continue
                 columns = self.columns(reader, fieldname, text)
+                if columns is None:
+                    continue
                 weight = 1.0 if fielded else boosts.get(fieldname, 1.0)
+                # Only the documents wanted (the rest of an AND) are scored.
+                ids, weights = v.postings(columns, deleted) if wanted is None else v.postings_of(columns, wanted)
                 if fieldname in flat:
-                    part = v.constant_frequencies(v.ids(columns, deleted), weight)
-                else:
-                    lengths = length_bytes(reader, fieldname)
-                    if lengths is None:
-                        raise Unsupported
-                    ids, weights = v.postings(columns, deleted)
-                    part = v.field_frequencies(ids, weights, lengths, self.norms(fieldname), weight)
-                parts.append(part if wanted is None else v.restrict(part, wanted))
+                    parts.append(v.constant_frequencies(ids, weight))
+                    continue
+                lengths = length_bytes(reader, fieldname)
+                if lengths is None:
+                    raise Unsupported
+                parts.append(v.field_frequencies(ids, weights, lengths, self.norms(fieldname), weight))
             if parts:
                 found.append(v.shift(v.map(v.add(parts), lambda tf: bm25(tf, scale, K1)), offset))
         return self.join(found)
@@ -216,13 +227,14 @@ class Execution:
         norm = self.norms(fieldname)
         found = {}
         for reader, offset in self.segments:
-            if any((fieldname, w) not in reader for w in q.words):
+            words = [self.columns(reader, fieldname, w) for w in q.words]
+            if any(columns is None for columns in words):
                 continue
             lengths = length_bytes(reader, fieldname)
             if lengths is None:
                 raise Unsupported
             deleted = deleted_docs(reader)
-            candidates = [v.doc_set(v.ids(self.columns(reader, fieldname, w), deleted)) for w in q.words]
+            candidates = [v.doc_set(v.ids(columns, deleted)) for columns in words]
             if only is not None:
                 candidates.append(v.local(only, offset, reader.doc_count_all()))
             candidates = v.intersect(candidates)
@@ -255,20 +267,6 @@ class Execution:
 
         return (text for text in field.sortable_terms(reader, q.fieldname) if inside(field.from_bytes(text)))
 
-    def is_closed_range(self, q: wq.Query) -> bool:
-        """A constant-score range with both ends on a field with a column of its values (`year:[2000 TO 2010]`)."""
-        schema = self.searcher.schema
-        field = schema[q.fieldname] if isinstance(q, wq.NumericRange) and q.fieldname in schema else None
-        return bool(field and field.column_type and q.constantscore and None not in (q.start, q.end))
-
-    def in_range(self, q: wq.NumericRange, docs):
-        """The documents of `docs` whose value falls in the range, read from the field's column:
-        for a few thousand documents, cheaper than the postings of every value in the range."""
-        value = self.searcher.reader().column_reader(q.fieldname)
-        lo, hi = q.start, q.end
-        return self.v.doc_set(sorted(d for d in self.v.doc_list(docs) if (lo < value[d] if q.startexcl else lo <= value[d])
-                                     and (value[d] < hi if q.endexcl else value[d] <= hi)))
-
     def scores(self, q: wq.Query, only=None):
         """Scores of the documents `q` matches (of those in `only`, when given)."""
         v = self.v
@@ -299,19 +297,15 @@ class Execution:
     def and_scores(self, q: wq.And, only):
         """The documents holding every part first, smallest part first (an empty one ends the
         search), then each part scores only those; a NOT part goes last and only removes."""
-        v, reader = self.v, self.searcher.reader()
+        v = self.v
         docs, scored = only, {}
-        order = sorted(q.subqueries, key=lambda c: (isinstance(c, wq.Not), self.is_closed_range(c),
-                                                    c.estimate_size(reader)))
+        order = sorted(q.subqueries, key=lambda c: (isinstance(c, wq.Not), self.estimate(c)))
         for child in order:
             if isinstance(child, wq.Not):
                 if docs is None:
                     docs = self.every_docs(None)
                 docs = v.minus(docs, self.docs(child.query))
                 scored[id(child)] = v.constant(docs, 1.0)  # Whoosh scores what a NOT lets through 1
-            elif docs is not None and self.is_closed_range(child) and v.count(docs) < 5000:
-                docs = self.in_range(child, docs)
-                scored[id(child)] = v.constant(docs, child.boost)
             elif isinstance(child, SET_KINDS):
                 docs = self.docs(child, docs)
             else:  # scored now, restricted later

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from weakref import WeakKeyDictionary
 
+from whoosh.reading import TermNotFound
+
 from .codec import RecordCodec
-from .columns import ColumnMatcher, PostingColumns
+from .columns import PostingColumns, read_columns
 
 __all__ = ["term_columns", "deleted_docs", "length_bytes", "posting_ids", "posting_id_set", "term_statistics"]
 
 _LENGTHS: WeakKeyDictionary = WeakKeyDictionary()
 _STATISTICS: WeakKeyDictionary = WeakKeyDictionary()
+_POSTINGS: WeakKeyDictionary = WeakKeyDictionary()
 
 
 class TermStatistics:
@@ -41,23 +44,28 @@ def term_statistics(searcher) -> TermStatistics:
     return _STATISTICS[searcher]
 
 
-def _column_matcher(matcher) -> ColumnMatcher | None:
-    """The codec's matcher under Whoosh's wrappers (a deletion filter); None if the list is not in it."""
-    while not isinstance(matcher, ColumnMatcher):
-        children = matcher.children()
-        if len(children) != 1:
-            return None
-        matcher = children[0]
-    return matcher
+def _postings_file(reader):
+    """A segment's postings file, opened once while the reader lives (a view of the mapped segment)."""
+    if reader not in _POSTINGS:
+        name = reader.segment().make_filename(RecordCodec.POSTS_EXT)
+        _POSTINGS[reader] = reader.storage().open_file(name)
+    return _POSTINGS[reader]
 
 
 def term_columns(reader, fieldname: str, text, with_values: bool = False) -> PostingColumns | None | bool:
     """A term's posting columns in one segment (deleted documents still in them: see
-    `deleted_docs`); None if the segment lacks the term, False if it is not in recsearch's codec."""
-    if (fieldname, text) not in reader:
+    `deleted_docs`); None if the segment lacks the term, False if it is not in recsearch's codec.
+
+    Read from the term's entry in the term table and the postings file: no matcher is made."""
+    if not isinstance(reader.codec(), RecordCodec):
+        return False
+    try:
+        info = reader.term_info(fieldname, text)
+    except TermNotFound:
         return None
-    leaf = _column_matcher(reader.postings(fieldname, text))
-    return False if leaf is None else leaf.columns(with_values)
+    if info.is_inlined():
+        return False
+    return read_columns(_postings_file(reader), info.extent()[0], with_values)
 
 
 def deleted_docs(reader) -> frozenset | None:

@@ -10,6 +10,7 @@ Document numbers here are a segment's own until `shift` adds its offset.
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 
 
 class PythonVectors:
@@ -29,6 +30,22 @@ class PythonVectors:
     def ids(columns, deleted: frozenset | None):
         ids = columns.ids()
         return [d for d in ids if d not in deleted] if deleted else ids
+
+    @staticmethod
+    def postings_of(columns, wanted: set):
+        """The postings of the documents `wanted` only (deleted documents are never wanted)."""
+        if len(wanted) * 4 < columns.count:
+            # Few wanted: look each up in the sorted ids rather than walk them all.
+            ids, weights = columns.ids(), columns.weights()
+            found_ids, found_weights = [], []
+            for d in sorted(wanted):
+                k = bisect_left(ids, d)
+                if k < len(ids) and ids[k] == d:
+                    found_ids.append(d)
+                    found_weights.append(weights[k])
+            return found_ids, found_weights
+        pairs = [(d, w) for d, w in zip(columns.ids(), columns.weights()) if d in wanted]
+        return [d for d, _ in pairs], [w for _, w in pairs]
 
     @staticmethod
     def field_frequencies(ids, weights, lengths: bytes, norm: list[float], weight: float) -> dict:
@@ -138,21 +155,34 @@ class NumpyVectors:
 
     name = "numpy"
 
-    def __init__(self):
+    def __init__(self, size: int = 0):
         import numpy
 
         self.np = numpy
+        self.size = size  # documents in the index (0: unknown): unions are then marks in an array of this size
+        self._deleted: dict = {}
+
+    def _deleted_array(self, deleted: frozenset):
+        key = id(deleted)
+        if key not in self._deleted:
+            self._deleted[key] = (deleted, self._array(deleted))
+        return self._deleted[key][1]
 
     def postings(self, columns, deleted: frozenset | None):
         ids, weights = columns.id_array(self.np), columns.weight_array(self.np)
         if deleted:
-            keep = ~self._within(ids, self._array(deleted))
+            keep = ~self._within(ids, self._deleted_array(deleted))
             ids, weights = ids[keep], weights[keep]
         return ids, weights
 
     def ids(self, columns, deleted: frozenset | None):
         ids = columns.id_array(self.np)
-        return ids[~self._within(ids, self._array(deleted))] if deleted else ids
+        return ids[~self._within(ids, self._deleted_array(deleted))] if deleted else ids
+
+    def postings_of(self, columns, wanted):
+        ids, weights = columns.id_array(self.np), columns.weight_array(self.np)
+        keep = self._within(ids, self._array(wanted))
+        return ids[keep], weights[keep]
 
     def _array(self, docs):
         if isinstance(docs, self.np.ndarray):
@@ -185,8 +215,11 @@ class NumpyVectors:
             return parts[0]
         ids = np.concatenate([p[0] for p in parts])
         values = np.concatenate([p[1] for p in parts])
-        docs, where = np.unique(ids, return_inverse=True)
         # bincount adds each document's parts in the order given, as the Python way does.
+        if self.size:
+            docs = np.flatnonzero(np.bincount(ids, minlength=self.size))
+            return docs, np.bincount(ids, weights=values, minlength=self.size)[docs]
+        docs, where = np.unique(ids, return_inverse=True)
         return docs, np.bincount(where, weights=values, minlength=len(docs))
 
     def empty(self):
@@ -221,10 +254,19 @@ class NumpyVectors:
         return found
 
     def union(self, sets: list):
-        sets = [self._array(s) for s in sets]
+        np = self.np
+        sets = [a for a in (self._array(s) for s in sets) if len(a)]
         if not sets:
-            return self.np.zeros(0, dtype=self.np.int64)
-        return self.np.unique(self.np.concatenate(sets))
+            return np.zeros(0, dtype=np.int64)
+        if len(sets) == 1:
+            return sets[0]
+        if self.size:
+            # Marks in one array of every document: no sort, whatever the parts' sizes.
+            marks = np.zeros(self.size, dtype=bool)
+            for part in sets:
+                marks[part] = True
+            return np.flatnonzero(marks)
+        return np.unique(np.concatenate(sets))
 
     def minus(self, docs, other):
         docs = self._array(docs)
@@ -240,7 +282,7 @@ class NumpyVectors:
         np = self.np
         candidates = self._array(candidates)
         if deleted:
-            candidates = candidates[~self._within(candidates, self._array(deleted))]
+            candidates = candidates[~self._within(candidates, self._deleted_array(deleted))]
         keys, counts = [], []
         for place, columns in enumerate(word_columns):
             ids = columns.id_array(np)
