@@ -203,3 +203,16 @@ def test_the_executor_gives_whoosh_own_hits_for_every_kind_of_query(twin_roots, 
         assert top_hits(searcher, q, 10) is not None, text  # the executor runs it, not Whoosh
         for limit in (10, None):
             check_top_hits_agree(searcher, q, limit)
+
+
+@pytest.mark.parametrize("text", USER_QUERIES[:8])
+def test_segments_in_whoosh_own_codec_are_still_searched(twin_roots, text):
+    """A segment the executor cannot read whole (Whoosh's codec) goes to Whoosh's matchers: same hits."""
+    from recsearch.search.index import SearchOptions
+
+    options = SearchOptions(suggest=False)
+    with RecordIndex(twin_roots["ours"]) as ours, RecordIndex(twin_roots["whoosh"]) as whoosh:
+        a, b = ours.search(text, limit=None, options=options), whoosh.search(text, limit=None, options=options)
+        assert a.total == b.total and a.total
+        assert [h.id for h in a.hits] == [h.id for h in b.hits]
+        assert [h.score for h in a.hits] == pytest.approx([h.score for h in b.hits], abs=2e-4)
