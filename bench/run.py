@@ -304,6 +304,13 @@ def bench_size(size: int, work: Path, added: int) -> tuple[list[list], list[dict
     shutil.rmtree(incoming)
     update_index([corpus], index)
 
+    query_rows, queries = measure_queries(size, index, db)
+    return rows + query_rows, queries
+
+
+def measure_queries(size: int, index: Path, db: Path) -> tuple[list[list], list[dict]]:
+    """The query rows of a run: the mixed set warm, by kind, the CLI path (warm and cold), authors, the CLI."""
+    rows = []
     queries = time_queries(index, db, query_set(db))
     ours = [q["ms"] for q in queries]
     both = [q for q in queries if q.get("fts5_ms")]
@@ -371,6 +378,8 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to RESULTS.md")
     parser.add_argument("--build-only", action="store_true",
                         help="only the recsearch build and a no-change update (no FTS5, no queries)")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="time the queries again on the indexes a full run left in --work (no build)")
     parser.add_argument("--queries-from", type=Path, metavar="DB",
                         help="with --build-only: also time the query set of this FTS5 database (a smaller run's)")
     args = parser.parse_args()
@@ -389,7 +398,10 @@ def main() -> None:
                 append_results(f"recsearch build only, {size:,} records (bench/run.py --build-only)", table,
                                f"Per query:\n\n{detail}" if queries else "")
             continue
-        rows, queries = bench_size(size, args.work, min(args.added, max(size // 10, 1)))
+        if args.queries_only:
+            rows, queries = measure_queries(size, args.work / f"index-{size}", args.work / f"fts5-{size}.db")
+        else:
+            rows, queries = bench_size(size, args.work, min(args.added, max(size // 10, 1)))
         table = tabulate(rows, headers=[f"{size:,} records", "recsearch", "FTS5", "ratio", "target"],
                          tablefmt="github")
         detail = tabulate([[q["kind"], q["recsearch"], q["hits"], f"{q['ms']:.1f}",
@@ -401,7 +413,8 @@ def main() -> None:
         print()
         print(detail)
         if not args.no_record:
-            append_results(f"recsearch against SQLite FTS5, {size:,} records (bench/run.py)", table,
+            kind = "queries only, on the indexes of the run above" if args.queries_only else "bench/run.py"
+            append_results(f"recsearch against SQLite FTS5, {size:,} records ({kind})", table,
                            "Ratio: recsearch time / FTS5 time (median over the queries both run). "
                            "Per query:\n\n" + detail)
 

@@ -34,12 +34,12 @@ def _json_out(data, output: Path | None) -> None:
 
 def _export(records, format: str, output: Path | None, json_out: bool) -> bool:
     """Export `records` when an export format is asked for; False for the text output."""
-    from ..export import EXPORT_FORMATS, export_records
-
     if format in ("text", "table"):
         if output is not None and not json_out:
             fail("--output writes an export: give --format ris, bibtex, csv or jsonl (or --json)", 2)
         return False
+    from ..export import EXPORT_FORMATS, export_records  # only for an export: its libraries cost a start
+
     if format not in EXPORT_FORMATS:
         fail(f"unknown --format {format!r}: use text, {', '.join(EXPORT_FORMATS)}", 2)
     if json_out:

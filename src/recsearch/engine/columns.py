@@ -60,6 +60,13 @@ class PostingColumns:
             at += count
         return found
 
+    def positions_at(self, postings: list[int]) -> list[list[int]]:
+        """The positions of the postings at these places in the list (the others are not decoded)."""
+        counts = self._counts()
+        starts = list(accumulate(counts, initial=0))
+        deltas = _numbers(self._data[self._values_at + self.count * self._count_width:], self._pos_width)
+        return [list(accumulate(deltas[starts[k]:starts[k + 1]])) for k in postings]
+
     def _counts(self):
         return _numbers(self._data[self._values_at:self._values_at + self.count * self._count_width],
                         self._count_width)

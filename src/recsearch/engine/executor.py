@@ -18,16 +18,21 @@ from whoosh import query as wq
 
 from .nodes import DocNumQuery, DocSetQuery, FieldsTerm
 from .postings import deleted_docs, length_bytes, term_columns, term_statistics
-from .scoring import bm25, bm25_idf, length_norms
+from .scoring import bm25, bm25_idf, field_B, length_norms
 from .vectors import NumpyVectors, PythonVectors
 
 __all__ = ["Unsupported", "top_hits", "matching_docs", "count_matching", "vectors_for"]
 
-# Postings from which numpy pays: once imported, from a few thousand; in a process
-# that has not imported it yet (a CLI search), only when Python's way would cost
-# about as much as the import.
-NUMPY_FROM_LOADED = 2_000
-NUMPY_FROM_COLD = 150_000
+# When numpy pays. Once imported, from a few thousand postings. Before, its import
+# (100-200 ms) is a cost to rent or buy: Python's way is taken until the work it
+# has done on long lists (about half a microsecond a posting; positions four times
+# that) adds up to the import's cost, then numpy is imported: a CLI search on short
+# lists never imports it, a long-lived process soon does, and neither pays more
+# than about twice the best choice in hindsight.
+NUMPY_FROM = 2_000
+PYTHON_US_PER_POSTING = 0.5
+NUMPY_IMPORT_MS = 150.0
+_python_ms_on_long_lists = [0.0]
 SET_KINDS = (FieldsTerm, wq.Term, DocSetQuery, DocNumQuery, wq.Every)
 
 
@@ -36,24 +41,38 @@ class Unsupported(Exception):
 
 
 def postings_of(searcher, q: wq.Query) -> int:
-    """The postings a query reads (its terms' document frequencies, summed)."""
+    """The postings a query reads (its terms' document frequencies, summed; a phrase's
+    four times, for the positions it decodes)."""
     if isinstance(q, wq.Every):
         return searcher.doc_count_all()
     if isinstance(q, DocNumQuery):
         return len(q.docnums)
     statistics = term_statistics(searcher)
-    return sum(statistics.doc_frequency(fieldname, text) for fieldname, text in q.iter_all_terms())
+    total = 0
+    for leaf in q.leaves():
+        weight = 4 if isinstance(leaf, wq.Phrase) else 1
+        if leaf.has_terms():
+            total += weight * sum(statistics.doc_frequency(f, t) for f, t in leaf.terms(phrases=True))
+        elif isinstance(leaf, wq.Every):
+            total += searcher.doc_count_all()
+        elif isinstance(leaf, DocNumQuery):
+            total += len(leaf.docnums)
+    return total
 
 
 def vectors_for(searcher, q: wq.Query):
-    """Python's way or numpy's for this query, by the postings it reads."""
-    threshold = NUMPY_FROM_LOADED if "numpy" in sys.modules else NUMPY_FROM_COLD
-    if postings_of(searcher, q) >= threshold:
-        try:
-            return NumpyVectors(searcher.doc_count_all())
-        except ImportError:
-            pass
-    return PythonVectors
+    """Python's way or numpy's for this query, by the postings it reads (see NUMPY_FROM)."""
+    postings = postings_of(searcher, q)
+    if postings < NUMPY_FROM:
+        return PythonVectors
+    if "numpy" not in sys.modules:
+        _python_ms_on_long_lists[0] += postings * PYTHON_US_PER_POSTING / 1000
+        if _python_ms_on_long_lists[0] < NUMPY_IMPORT_MS:
+            return PythonVectors
+    try:
+        return NumpyVectors(searcher.doc_count_all())
+    except ImportError:
+        return PythonVectors
 
 
 class Execution:
@@ -66,8 +85,7 @@ class Execution:
         self.records = self.statistics.doc_frequency("kind", "record") or searcher.doc_count_all() or 1
         weighting = searcher.weighting
         self.K1 = getattr(weighting, "K1", 1.2)
-        self._B = getattr(weighting, "_field_B", {})
-        self._default_B = getattr(weighting, "B", 0.75)
+        self._weighting = weighting
         self._columns: dict = {}
         self._norms: dict = {}
 
@@ -93,7 +111,7 @@ class Execution:
     def norms(self, fieldname: str) -> list[float]:
         """BM25's length normalisation for each stored length byte of a field."""
         if fieldname not in self._norms:
-            B = self._B.get(fieldname, self._default_B)
+            B = field_B(self._weighting, fieldname)
             avgfl = self.statistics.field_length(fieldname) / self.records or 1
             self._norms[fieldname] = length_norms(B, avgfl)
         return self._norms[fieldname]

@@ -14,7 +14,7 @@ from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
 from .postings import length_bytes, posting_id_set
-from .scoring import FieldLeaf, FieldsTermMatcher, bm25_idf, record_count
+from .scoring import FieldLeaf, FieldsTermMatcher, bm25_idf, field_B, record_count
 
 __all__ = ["FieldsTerm", "DocSetQuery", "DocNumQuery", "combine_fields"]
 
@@ -78,7 +78,7 @@ class FieldsTerm(wq.Query):
         for fieldname, text in self.field_terms.items():
             if (fieldname, text) not in reader:
                 continue
-            B = getattr(weighting, "_field_B", {}).get(fieldname, getattr(weighting, "B", 0.75))
+            B = field_B(weighting, fieldname)
             avgfl = parent.field_length(fieldname) / records or 1
             leaves.append(FieldLeaf(reader.postings(fieldname, text), fieldname, self.boosts.get(fieldname, 1.0), B,
                                     avgfl, length_bytes(reader, fieldname)))

@@ -43,8 +43,18 @@ class RecordBM25F(BM25F):
     def scorer(self, searcher, fieldname, text, qf=1):
         if not searcher.schema[fieldname].scorable:
             return WeightScorer.for_(searcher, fieldname, text)
-        B = self._field_B.get(fieldname, self.B)
-        return RecordBM25FScorer(searcher, fieldname, text, B, self.K1, qf=qf)
+        return RecordBM25FScorer(searcher, fieldname, text, self.field_B(fieldname), self.K1, qf=qf)
+
+    def field_B(self, fieldname: str) -> float:
+        """The length normalisation B of a field (its own, else the default)."""
+        return self._field_B.get(fieldname, self.B)
+
+
+def field_B(weighting, fieldname: str) -> float:
+    """B of a field under any BM25 weighting (0.75 when it has none)."""
+    if isinstance(weighting, RecordBM25F):
+        return weighting.field_B(fieldname)
+    return getattr(weighting, "B", 0.75)
 
 
 class RecordBM25FScorer(BM25FScorer):

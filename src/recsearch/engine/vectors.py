@@ -119,9 +119,9 @@ class PythonVectors:
         consecutive positions (a segment's own numbers)."""
         per_word = []
         for columns in word_columns:
-            ids = columns.ids()
-            positions = columns.positions()
-            per_word.append({d: p for d, p in zip(ids, positions) if d in candidates})
+            places = [(d, k) for k, d in enumerate(columns.ids()) if d in candidates]
+            positions = columns.positions_at([k for _, k in places])
+            per_word.append({d: p for (d, _), p in zip(places, positions)})
         found = {}
         first, rest = per_word[0], per_word[1:]
         for doc in candidates:
