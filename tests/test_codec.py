@@ -170,17 +170,34 @@ def test_a_small_search_does_not_import_numpy(built_index):
 
 
 def test_numpy_is_chosen_for_long_posting_lists(twin_indexes, monkeypatch):
+    """Once numpy is imported, lists from NUMPY_FROM postings go numpy's way."""
+    import numpy  # noqa: F401  (imported: nothing left to pay for it)
+
     from recsearch.engine import executor
     from recsearch.engine.vectors import NumpyVectors, PythonVectors
 
     ours, _ = twin_indexes
     q = wq.Term("summary", "patient")
-    monkeypatch.setattr(executor, "NUMPY_FROM_LOADED", 10 ** 9)
-    monkeypatch.setattr(executor, "NUMPY_FROM_COLD", 10 ** 9)
+    monkeypatch.setattr(executor, "NUMPY_FROM", 10 ** 9)
     assert executor.vectors_for(ours, q) is PythonVectors
-    monkeypatch.setattr(executor, "NUMPY_FROM_LOADED", 10)
-    monkeypatch.setattr(executor, "NUMPY_FROM_COLD", 10)
+    monkeypatch.setattr(executor, "NUMPY_FROM", 10)
     assert isinstance(executor.vectors_for(ours, q), NumpyVectors)
+
+
+def test_numpy_is_imported_once_python_has_spent_what_the_import_costs(twin_roots):
+    """Before numpy is imported, long lists go Python's way until that work adds up to the import."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from whoosh import query as wq; from recsearch.engine import executor; "
+            "from recsearch.search.index import RecordIndex; ix = RecordIndex(sys.argv[1]); s = ix.searcher(); "
+            "executor.NUMPY_FROM = 10; executor.PYTHON_US_PER_POSTING = 1000.0; executor.NUMPY_IMPORT_MS = 1000.0; "
+            "q = wq.Term('summary', 'patient'); n = s.doc_frequency('summary', 'patient'); "
+            "kinds = [executor.vectors_for(s, q).name for _ in range(1 + 1000 // n)]; "
+            "print(kinds[0], kinds[-1], 'numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(twin_roots["ours"])], capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["python", "numpy", "True"]
 
 
 USER_QUERIES = ["cohort", "cohort lymphoma", "risk OR asthma", "hospital -malaria", "hospital NOT malaria",
