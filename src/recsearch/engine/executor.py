@@ -122,14 +122,19 @@ class Execution:
 
     # Unscored.
 
-    def term_docs(self, fieldname: str, texts) -> object:
+    def term_docs(self, fieldname: str, texts, only=None) -> object:
+        """The live documents holding any of `texts` in a field; of `only` (live documents), when given."""
         v, found = self.v, []
         for reader, offset in self.segments:
             deleted = deleted_docs(reader)
+            wanted = None if only is None else v.local(only, offset, reader.doc_count_all())
+            if wanted is not None and not v.count(wanted):
+                continue
             for text in texts:
                 columns = self.columns(reader, fieldname, text)
                 if columns is not None:
-                    found.append(v.doc_set(v.ids(columns, deleted), offset))
+                    ids = v.ids(columns, deleted) if wanted is None else v.postings_of(columns, wanted)[0]
+                    found.append(v.doc_set(ids, offset))
         return v.union(found) if len(found) != 1 else found[0]
 
     def every_docs(self, fieldname: str | None):
@@ -155,11 +160,11 @@ class Execution:
         """The documents `q` matches (of `only`, when given)."""
         v = self.v
         if isinstance(q, wq.Term):
-            found = self.term_docs(q.fieldname, [q.text])
+            found = self.term_docs(q.fieldname, [q.text], only)
         elif isinstance(q, FieldsTerm):
-            found = v.union([self.term_docs(f, [t]) for f, t in q.field_terms.items()])
+            found = v.union([self.term_docs(f, [t], only) for f, t in q.field_terms.items()])
         elif isinstance(q, DocSetQuery):
-            found = self.term_docs(q.fieldname, q.words)
+            found = self.term_docs(q.fieldname, q.words, only)
         elif isinstance(q, DocNumQuery):
             found = v.doc_set(q.docnums)
         elif isinstance(q, wq.Every):
