@@ -79,6 +79,8 @@ def length_bytes(reader, fieldname: str) -> bytes | None:
 
     Whoosh reads a length from disk per call; scoring a common word asks for one per
     matching document and field."""
+    if not reader.is_atomic() or reader.segment() is None:  # several segments: lengths are per segment
+        return None
     cache = _LENGTHS.setdefault(reader, {})
     if fieldname not in cache:
         cache[fieldname] = RecordCodec.length_bytes(reader.storage(), reader.segment(), fieldname)
