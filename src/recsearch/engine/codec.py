@@ -16,7 +16,6 @@ pickled into each segment: it lives at this import path.
 
 from __future__ import annotations
 
-import pickle
 import struct
 from array import array
 from operator import sub
@@ -51,16 +50,6 @@ def value_kind(format_) -> int:
     if size == 0:
         return NO_VALUES
     return FIXED_VALUES if size and size > 0 else VARIABLE_VALUES
-
-
-def decode_positions(vbytes: bytes) -> list[int]:
-    """The positions in a Whoosh `Positions` value (a count, then pickled deltas)."""
-    deltas = pickle.loads(vbytes[4:] if vbytes.endswith(b".") else vbytes[4:] + b".")
-    total, found = 0, []
-    for delta in deltas:
-        total += delta
-        found.append(total)
-    return found
 
 
 class RecordCodec(W3Codec):
@@ -177,7 +166,7 @@ class ColumnPostingsWriter(PostingsWriter):
         self._weights.append(weight)
         self._lengths.append(length or 0)
         if self._kind == POSITIONS:
-            self._values.append(decode_positions(vbytes))
+            self._values.append(self._format.decode_positions(vbytes))
         elif self._kind != NO_VALUES:
             self._values.append(vbytes)
 

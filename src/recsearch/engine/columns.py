@@ -52,13 +52,7 @@ class PostingColumns:
 
     def positions(self) -> list[list[int]]:
         """Each posting's positions, in order."""
-        counts = self._counts()
-        deltas = _numbers(self._data[self._values_at + self.count * self._count_width:], self._pos_width)
-        found, at = [], 0
-        for count in counts:
-            found.append(list(accumulate(deltas[at:at + count])))
-            at += count
-        return found
+        return self.positions_at(range(self.count))
 
     def positions_at(self, postings: list[int]) -> list[list[int]]:
         """The positions of the postings at these places in the list (the others are not decoded)."""

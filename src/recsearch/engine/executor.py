@@ -267,14 +267,7 @@ class Execution:
             for doc, counts in v.phrase_counts(columns, candidates, deleted).items():
                 n = norm[lengths[doc]]
                 found[doc + offset] = sum(bm25(c / n, scale, K1) for scale, c in zip(scales, counts)) * q.boost
-        return v.constant([], 0.0) if not found else self._from_dict(found)
-
-    def _from_dict(self, found: dict):
-        v = self.v
-        if v is PythonVectors:
-            return found
-        docs = sorted(found)
-        return v.doc_set(docs), v.np.array([found[d] for d in docs])
+        return v.from_scores(found)
 
     def range_terms(self, q):
         """The indexed words of a range: for a number, its full-precision terms whose value is in it."""

@@ -133,6 +133,10 @@ class PythonVectors:
         return found
 
     @staticmethod
+    def from_scores(scores: dict) -> dict:
+        return scores
+
+    @staticmethod
     def count(docs) -> int:
         return len(docs)
 
@@ -297,6 +301,10 @@ class NumpyVectors:
             found_keys = found_keys[self._within(found_keys, other)]
         docs = np.unique(found_keys >> 32).tolist()
         return {d: [c[d] for c in counts] for d in docs}
+
+    def from_scores(self, scores: dict):
+        docs = sorted(scores)
+        return self.doc_set(docs), self.np.array([scores[d] for d in docs])
 
     def count(self, docs) -> int:
         return len(docs)
