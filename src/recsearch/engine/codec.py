@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import struct
 from array import array
+from itertools import accumulate
 from operator import sub
 
 from whoosh import formats
@@ -108,10 +109,18 @@ class FieldLengths:
 
 
 class RecordFieldWriter(W3FieldWriter):
-    """W3's term-table writer, given a new segment's lengths a field at a time (`FieldLengths`)."""
+    """W3's term-table writer, given a new segment's lengths a field at a time (`FieldLengths`),
+    and a term's postings whole (`add_term`)."""
 
     def add_postings(self, schema, lengths, items):
         return super().add_postings(schema, FieldLengths(lengths) if lengths else lengths, items)
+
+    def add_term(self, btext: bytes, ids, weights, lengths, values) -> None:
+        """One term's postings at once: ids, weights and lengths per posting, and values as
+        `ColumnPostingsWriter.set_postings` takes them."""
+        self.start_term(btext)
+        self._postwriter.set_postings(ids, weights, lengths, values)
+        self.finish_term()
 
 
 class _BlockStats:
@@ -159,16 +168,35 @@ class ColumnPostingsWriter(PostingsWriter):
             raise RuntimeError("start_postings called inside a term")
         self._format, self._terminfo = format_, terminfo
         self._kind = value_kind(format_)
-        self._ids, self._weights, self._lengths, self._values = array("I"), array("f"), [], []
+        self._ids, self._weights, self._lengths = array("I"), array("f"), []
+        # Positions as a count per posting and all positions in a row; other values as bytes.
+        self._values = (array("I"), array("I")) if self._kind == POSITIONS else []
 
     def add_posting(self, id_, weight, vbytes, length=None):
         self._ids.append(id_)
         self._weights.append(weight)
         self._lengths.append(length or 0)
         if self._kind == POSITIONS:
-            self._values.append(self._format.decode_positions(vbytes))
+            positions = self._format.decode_positions(vbytes)
+            self._values[0].append(len(positions))
+            self._values[1].extend(positions)
         elif self._kind != NO_VALUES:
             self._values.append(vbytes)
+
+    def set_postings(self, ids, weights, lengths, values) -> None:
+        """A term's postings whole: `ids` (array of "I"), `weights` (array of "f"), `lengths` (ints),
+        and `values`: for positions (counts, positions in a row) or each posting's encoded
+        positions, for other formats each posting's value bytes."""
+        self._ids, self._weights, self._lengths = ids, weights, lengths
+        if self._kind == POSITIONS and not isinstance(values, tuple):
+            counts, flat = array("I"), array("I")
+            for vbytes in values:
+                positions = self._format.decode_positions(vbytes)
+                counts.append(len(positions))
+                flat.extend(positions)
+            values = (counts, flat)
+        if self._kind != NO_VALUES:
+            self._values = values
 
     def finish_postings(self):
         ids, weights, lengths, values, kind = self._ids, self._weights, self._lengths, self._values, self._kind
@@ -176,6 +204,8 @@ class ColumnPostingsWriter(PostingsWriter):
         n = len(ids)
         if not n:
             raise ValueError("a posting list without postings")
+        if n == 1:  # most terms of ids, urls, names and rare words: the same extent, fewer steps
+            return self._finish_single(ids, weights, lengths, values, kind, terminfo)
         starts = range(0, n, BLOCK)
         skips = []
         for start in starts:
@@ -202,8 +232,31 @@ class ColumnPostingsWriter(PostingsWriter):
         table = b"".join(SKIP.pack(*row, at) for row, at in zip(skips, value_starts))
         postfile = self._postfile
         offset = postfile.tell()
-        for part in (MAGIC, head, table, array(INT_TYPE[id_width], deltas).tobytes(), weight_column, value_column):
-            postfile.write(part)
+        postfile.write(b"".join((MAGIC, head, table, array(INT_TYPE[id_width], deltas).tobytes(), weight_column,
+                                 value_column)))
+        terminfo.set_extent(offset, postfile.tell() - offset)
+        self._wrote = True
+        self._terminfo = None
+        self._ids = self._weights = self._lengths = self._values = None
+        return terminfo
+
+    def _finish_single(self, ids, weights, lengths, values, kind, terminfo):
+        terminfo.add_block(_BlockStats(ids, weights, lengths))
+        weight, length = weights[0], lengths[0]
+        if weight == 1.0:
+            weight_width, weight_column = 0, b""
+        elif weight.is_integer() and 0 <= weight < 1 << 16:
+            weight_width = int_width(int(weight))
+            weight_column = array(INT_TYPE[weight_width], [int(weight)]).tobytes()
+        else:
+            weight_width, weight_column = 4, weights.tobytes()
+        value_column, _, count_width, pos_width, fixed = self._value_column(values, kind, (0,))
+        byte = length_to_byte(length) if length else 0
+        postfile = self._postfile
+        offset = postfile.tell()
+        postfile.write(b"".join((MAGIC, HEAD.pack(1, 1, ids[0], len(value_column), 1, weight_width, count_width,
+                                                  pos_width, kind, fixed),
+                                 SKIP.pack(ids[0], weight, byte, byte, 0), weight_column, value_column)))
         terminfo.set_extent(offset, postfile.tell() - offset)
         self._wrote = True
         self._terminfo = None
@@ -213,18 +266,14 @@ class ColumnPostingsWriter(PostingsWriter):
     def _value_column(self, values, kind, starts):
         """(column bytes, where each block's values start, count width, position width, fixed size)."""
         if kind == POSITIONS:
-            counts = [len(p) for p in values]
-            deltas = array("I")
-            for positions in values:
-                last = 0
-                for p in positions:
-                    deltas.append(p - last)
-                    last = p
+            counts, flat = values
+            first = [0, *accumulate(counts)]  # where each posting's positions start
+            deltas = list(map(sub, flat, [0, *flat[:-1]]))
+            for start, count in zip(first, counts):
+                if count:  # a posting's first position is its own delta
+                    deltas[start] = flat[start]
             count_width = int_width(max(counts, default=0))
             pos_width = int_width(max(deltas, default=0))
-            first = [0]
-            for count in counts:
-                first.append(first[-1] + count)
             column = (array(INT_TYPE[count_width], counts).tobytes()
                       + array(INT_TYPE[pos_width], deltas).tobytes())
             return column, [first[s] for s in starts], count_width, pos_width, 0

@@ -20,6 +20,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from .codec import RecordCodec
+from .segment_writer import RecordSegmentWriter
 
 WRITER_LIMITMB = 256  # Whoosh's estimate of its sorting pool, shared by the writer processes
 SEGMENT_DOCS = 150_000  # documents per segment in a parallel build (see bench/RESULTS.md)
@@ -51,15 +52,15 @@ class _SegmentingTask(SubWriterTask):
     def _write_segments(self):
         ix = self.storage.open_index(self.indexname)
         segments = []
-        self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+        self.writer = RecordSegmentWriter(ix, _lk=False, **self.kwargs)
         while True:
             job = self.jobqueue.get()
             if job is None:
                 break
             self._process_file(*job)
-            if self.writer.docnum >= self.segment_docs:
+            if self.writer.docnum >= self.segment_docs or self.writer.full():
                 segments.append(self.writer._finalize_segment())
-                self.writer = SegmentWriter(ix, _lk=False, **self.kwargs)
+                self.writer = RecordSegmentWriter(ix, _lk=False, **self.kwargs)
         if self.writer.docnum:
             segments.append(self.writer._finalize_segment())
         else:  # its files are not in the table of contents: the commit deletes them
@@ -146,4 +147,4 @@ def open_writer(ix, files: int):
         # The writers share the memory one writer would have.
         return SegmentingMpWriter(ix, procs, SEGMENT_DOCS, limitmb=max(WRITER_LIMITMB // procs, 64),
                                   codec=RecordCodec())
-    return ix.writer(limitmb=WRITER_LIMITMB, codec=RecordCodec())
+    return RecordSegmentWriter(ix, limitmb=WRITER_LIMITMB, codec=RecordCodec())
