@@ -166,7 +166,15 @@ def test_a_segment_is_what_whoosh_writes(tmp_path, documents):
     assert len(theirs) > 2000
 
 
-def test_past_its_memory_the_writer_goes_through_whoosh_pool_and_writes_the_same(tmp_path, documents):
-    small, writer = _write(tmp_path / "spilled", documents, RecordSegmentWriter, limitmb=1)
-    assert writer.pooled
+def test_past_its_memory_the_writer_merges_runs_and_writes_the_same(tmp_path, documents):
+    small, writer = _write(tmp_path / "runs", documents, RecordSegmentWriter, limitmb=1)
+    assert writer.runs >= 3 and not writer.pooled
     assert _contents(small) == _contents(_write(tmp_path / "whoosh", documents, SegmentWriter, limitmb=1)[0])
+
+
+def test_a_document_whoosh_must_write_sends_the_segment_through_its_pool(tmp_path, documents):
+    odd = dict(documents[0], id="odd", _title_boost=2.0)
+    ix, writer = _write(tmp_path / "ours", documents[:300] + [odd] + documents[300:], RecordSegmentWriter, limitmb=1)
+    assert writer.pooled and writer.runs >= 1
+    theirs = _write(tmp_path / "whoosh", documents[:300] + [odd] + documents[300:], SegmentWriter, limitmb=1)[0]
+    assert _contents(ix) == _contents(theirs)

@@ -8,14 +8,24 @@ the segment's postings in arrays per term, and at the end hands each term's
 arrays to `RecordFieldWriter.add_term`. What it writes is what Whoosh's writer
 writes from the same documents (tests/test_segment_writer.py compares the two).
 
+Memory stays within the budget at any segment size: past it, the held postings
+are written out as a sorted run (an unnamed temporary file beside the index)
+and the segment's end merges the runs; runs are in document order, so a term's
+postings from each run follow one another.
+
 Whoosh's own path stays for what this one does not cover: merged segments
-(`add_reader`), other codecs, documents with per-field boosts, and memory: past
-its budget the held postings go into Whoosh's pool, which spills to disk.
+(`add_reader`), other codecs, documents with per-field boosts or values that
+are not text in a planned field.
 """
 
 from __future__ import annotations
 
+import heapq
+import pickle
+import tempfile
 from array import array
+from itertools import groupby
+from operator import itemgetter
 
 from whoosh import formats
 from whoosh.system import pack_uint
@@ -53,6 +63,8 @@ class RecordSegmentWriter(SegmentWriter):
         self._terms: dict[str, dict] = {}  # field -> term -> arrays (planned fields) or postings list
         self._lengths: dict[str, array] = {}  # field -> each document's length (scorable fields)
         self._pooled = False  # some postings went through Whoosh's pool: it writes the segment
+        self._runs: list = []  # temporary files of held postings written out, in document order
+        self._run_count = 0
         # Term vectors and spelling words are Whoosh's to write (the schema has neither).
         self._whoosh_only = any(self.schema[n].vector or self.schema[n].separate_spelling()
                                 for n in self.schema.names())
@@ -62,16 +74,19 @@ class RecordSegmentWriter(SegmentWriter):
         """Whether some postings went through Whoosh's pool (merged segments, or past the budget)."""
         return self._pooled
 
-    def full(self) -> bool:
-        """Whether the held postings have reached the memory budget."""
-        return self.held >= self.budget
+    @property
+    def runs(self) -> int:
+        """How many times the held postings were written out to stay within the budget."""
+        return self._run_count
 
     def add_reader(self, reader):
         self._pooled = True
         super().add_reader(reader)
 
     def add_document(self, **fields):
-        if self._whoosh_only or any(name.startswith("_") for name in fields):  # boosts, custom stored values
+        plans = self._plans
+        if self._whoosh_only or any(name.startswith("_") or (name in plans and not isinstance(value, str))
+                                    for name, value in fields.items()):  # boosts, custom stored values, lists
             self._pooled = True
             return super().add_document(**fields)
         self._check_state()
@@ -87,8 +102,8 @@ class RecordSegmentWriter(SegmentWriter):
                 field = schema[name]
                 length = 0
                 if field.indexed:
-                    planned = self._plans.get(name)
-                    if planned is not None and isinstance(value, str):
+                    planned = plans.get(name)
+                    if planned is not None:
                         length = self._hold_planned(name, planned, value, docnum)
                     else:
                         length = self._hold_indexed(name, field, value, docnum)
@@ -102,8 +117,8 @@ class RecordSegmentWriter(SegmentWriter):
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1
-        if self.held >= self.budget * 3 // 2:  # nobody closed the segment: let Whoosh's pool spill
-            self._pour_into_pool()
+        if self.held >= self.budget:
+            self._write_run()
 
     def _hold_planned(self, name: str, planned, value: str, docnum: int) -> int:
         plan, kind, boost, scorable = planned
@@ -161,55 +176,91 @@ class RecordSegmentWriter(SegmentWriter):
             lengths.extend(array("I", [0]) * (docnum + 1 - len(lengths)))
         lengths[docnum] = quantized(length)
 
-    def _postings(self, name: str):
-        """(term bytes, ids, weights, lengths, values) of a held field, in term order; values are
-        (counts, positions) for positions, else a list of value bytes."""
-        planned = self._plans.get(name)
-        lengths = self._lengths.get(name)
-        terms = self._terms[name]
+    def _held_entries(self):
+        """The held postings as (field, term bytes, entry), in field and term order."""
+        for name in sorted(self._terms):
+            terms = self._terms[name]
+            for term in sorted(terms):
+                yield name, term.encode("utf-8") if isinstance(term, str) else term, terms[term]
 
-        def length_of(ids):
-            if lengths is None:
-                return [0] * len(ids)
-            size = len(lengths)
-            return [lengths[d] if d < size else 0 for d in ids]
-
-        for term in sorted(terms):
-            entry = terms[term]
-            if isinstance(entry, list):  # analyzed by Whoosh
-                ids = array("I", [p[0] for p in entry])
-                yield term, ids, array("f", [p[1] for p in entry]), length_of(ids), [p[2] for p in entry]
-                continue
-            _, kind, boost, _ = planned
-            ids = entry[0]
-            if kind == POSITIONS:
-                values = (entry[1], entry[2])
-                weights = array("f", [c * boost for c in entry[1]]) if boost != 1 else array("f", entry[1])
-            elif kind == FREQUENCIES:
-                values = [pack_uint(f) for f in entry[1]]
-                weights = array("f", [f * boost for f in entry[1]])
-            else:
-                values = [b""] * len(ids)
-                weights = array("f", [boost]) * len(ids)
-            yield term.encode("utf-8"), ids, weights, length_of(ids), values
-
-    def _pour_into_pool(self) -> None:
-        """Hand the held postings to Whoosh's pool (sorted, spilled to disk past its limit)."""
-        add = self.pool.add
-        for name in list(self._terms):
-            fmt = self.schema[name].format
-            for btext, ids, weights, _, values in self._postings(name):
-                if isinstance(values, tuple):  # positions
-                    counts, flat = values
-                    start = 0
-                    for docnum, weight, count in zip(ids, weights, counts):
-                        add((name, btext, docnum, float(weight), fmt.encode(list(flat[start:start + count]))))
-                        start += count
-                else:
-                    for docnum, weight, value in zip(ids, weights, values):
-                        add((name, btext, docnum, float(weight), value))
+    def _write_run(self) -> None:
+        run = tempfile.TemporaryFile(dir=getattr(self.storage, "folder", None))
+        dump = pickle.Pickler(run, pickle.HIGHEST_PROTOCOL).dump
+        for entry in self._held_entries():
+            dump(entry)
+        run.seek(0)
+        self._runs.append(run)
+        self._run_count += 1
         self._terms.clear()
         self.held = 0
+
+    @staticmethod
+    def _read_run(run):
+        load = pickle.Unpickler(run).load
+        while True:
+            try:
+                yield load()
+            except EOFError:
+                return
+
+    def _entries(self):
+        """Every posting of the segment as (field, term bytes, entry), merged from the runs and
+        what is still held; a term's entries from several runs joined in document order."""
+        sources = [self._read_run(run) for run in self._runs] + [self._held_entries()]
+        merged = heapq.merge(*sources, key=itemgetter(0, 1)) if len(sources) > 1 else sources[0]
+        for (name, btext), group in groupby(merged, key=itemgetter(0, 1)):
+            first = next(group)[2]
+            rest = [entry for _, _, entry in group]
+            if rest:
+                first = _joined(first, rest)
+            yield name, btext, first
+        for run in self._runs:
+            run.close()
+        self._runs = []
+        self._terms.clear()
+        self.held = 0
+
+    def _postings(self):
+        """(field, term bytes, ids, weights, lengths, values) in field and term order; values are
+        (counts, positions) for positions, else a list of value bytes."""
+        for name, btext, entry in self._entries():
+            if isinstance(entry, list):  # analyzed by Whoosh: (docnum, weight, value) each
+                ids = array("I", [p[0] for p in entry])
+                weights, values = array("f", [p[1] for p in entry]), [p[2] for p in entry]
+            else:
+                _, kind, boost, _ = self._plans[name]
+                ids = entry[0]
+                if kind == POSITIONS:
+                    values = (entry[1], entry[2])
+                    weights = array("f", [c * boost for c in entry[1]]) if boost != 1 else array("f", entry[1])
+                elif kind == FREQUENCIES:
+                    values = [pack_uint(f) for f in entry[1]]
+                    weights = array("f", [f * boost for f in entry[1]])
+                else:
+                    values = [b""] * len(ids)
+                    weights = array("f", [boost]) * len(ids)
+            lengths = self._lengths.get(name)
+            if lengths is None:
+                yield name, btext, ids, weights, [0] * len(ids), values
+            else:
+                size = len(lengths)
+                yield name, btext, ids, weights, [lengths[d] if d < size else 0 for d in ids], values
+
+    def _pour_into_pool(self) -> None:
+        """Hand every posting to Whoosh's pool, for Whoosh's writer to write the segment."""
+        add = self.pool.add
+        schema = self.schema
+        for name, btext, ids, weights, _, values in self._postings():
+            if isinstance(values, tuple):  # positions
+                encode = schema[name].format.encode
+                counts, flat = values
+                start = 0
+                for docnum, weight, count in zip(ids, weights, counts):
+                    add((name, btext, docnum, float(weight), encode(list(flat[start:start + count]))))
+                    start += count
+            else:
+                for docnum, weight, value in zip(ids, weights, values):
+                    add((name, btext, docnum, float(weight), value))
         self._pooled = True
 
     def _flush_segment(self):
@@ -219,11 +270,33 @@ class RecordSegmentWriter(SegmentWriter):
             return super()._flush_segment()
         self.perdocwriter.close()
         fieldwriter = self.fieldwriter
-        for name in sorted(self._terms):
-            fieldwriter.start_field(name, self.schema[name])
-            for btext, ids, weights, lengths, values in self._postings(name):
-                add_term(btext, ids, weights, lengths, values)
+        field = None
+        for name, btext, ids, weights, lengths, values in self._postings():
+            if name != field:
+                if field is not None:
+                    fieldwriter.finish_field()
+                fieldwriter.start_field(name, self.schema[name])
+                field = name
+            add_term(btext, ids, weights, lengths, values)
+        if field is not None:
             fieldwriter.finish_field()
         fieldwriter.close()
-        self._terms.clear()
-        self.held = 0
+
+    def _close_segment(self):
+        for run in self._runs:
+            run.close()
+        self._runs = []
+        super()._close_segment()
+
+
+def _joined(first, rest):
+    """One term's entries from several runs as one (their documents follow one another)."""
+    if isinstance(first, list):
+        for more in rest:
+            first += more
+        return first
+    joined = tuple(array(part.typecode, part) for part in first)
+    for more in rest:
+        for part, extra in zip(joined, more):
+            part.extend(extra)
+    return joined

@@ -23,7 +23,7 @@ from .codec import RecordCodec
 from .segment_writer import RecordSegmentWriter
 
 WRITER_LIMITMB = 256  # Whoosh's estimate of its sorting pool, shared by the writer processes
-SEGMENT_DOCS = 150_000  # documents per segment in a parallel build (see bench/RESULTS.md)
+SEGMENT_DOCS = 250_000  # documents per segment in a parallel build: few segments, memory bounded by the runs
 BATCH_DOCS = 100  # documents handed to a writer process at a time
 PARALLEL_FROM = 1000  # files to read from which the writing runs in parallel
 MAX_PROCS = 4
@@ -58,7 +58,7 @@ class _SegmentingTask(SubWriterTask):
             if job is None:
                 break
             self._process_file(*job)
-            if self.writer.docnum >= self.segment_docs or self.writer.full():
+            if self.writer.docnum >= self.segment_docs:
                 segments.append(self.writer._finalize_segment())
                 self.writer = RecordSegmentWriter(ix, _lk=False, **self.kwargs)
         if self.writer.docnum:
