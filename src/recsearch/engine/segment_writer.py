@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import heapq
 import pickle
+import struct
 import tempfile
 from array import array
 from itertools import groupby
@@ -35,6 +36,7 @@ from whoosh.writing import SegmentWriter
 from .word_plans import WordPlan
 
 POSITIONS, FREQUENCIES, EXISTENCE = 1, 2, 3
+RUN_ENTRY = struct.Struct("<I")  # an entry's size in a run
 FORMAT_KINDS = {formats.Positions: POSITIONS, formats.Frequency: FREQUENCIES, formats.Existence: EXISTENCE}
 TERM_BYTES = 400  # a held term's cost beyond its numbers: the dict entry, the key, the arrays
 POSTING_BYTES = 100  # a held posting of a field analyzed by Whoosh: a tuple in a list
@@ -184,10 +186,14 @@ class RecordSegmentWriter(SegmentWriter):
                 yield name, term.encode("utf-8") if isinstance(term, str) else term, terms[term]
 
     def _write_run(self) -> None:
+        # Each entry pickled on its own (no memo across entries: reading a run back keeps
+        # nothing but the entries being merged).
         run = tempfile.TemporaryFile(dir=getattr(self.storage, "folder", None))
-        dump = pickle.Pickler(run, pickle.HIGHEST_PROTOCOL).dump
+        write, dumps, size = run.write, pickle.dumps, RUN_ENTRY.pack
         for entry in self._held_entries():
-            dump(entry)
+            data = dumps(entry, pickle.HIGHEST_PROTOCOL)
+            write(size(len(data)))
+            write(data)
         run.seek(0)
         self._runs.append(run)
         self._run_count += 1
@@ -196,12 +202,12 @@ class RecordSegmentWriter(SegmentWriter):
 
     @staticmethod
     def _read_run(run):
-        load = pickle.Unpickler(run).load
+        read, loads = run.read, pickle.loads
         while True:
-            try:
-                yield load()
-            except EOFError:
+            head = read(RUN_ENTRY.size)
+            if not head:
                 return
+            yield loads(read(RUN_ENTRY.unpack(head)[0]))
 
     def _entries(self):
         """Every posting of the segment as (field, term bytes, entry), merged from the runs and
