@@ -120,14 +120,17 @@ def test_ctrl_c_in_a_parallel_build_ends_quietly_and_keeps_the_index(tmp_path):
     update_index([sources], root)
     gen = store.current_generation(root)
     files_before = index_files(gen)
-    corpus(sources / "more", 300)
+    # Enough records that the build is still running when the writers have started (the
+    # fast writer indexes 300 in about a second).
+    corpus(sources / "more", 2000)
     proc = recsearch("index", "--index", root, parallel_from=50, start_new_session=True)
     deadline = time.monotonic() + 60
     while len(_children(proc.pid)) < 2 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     writers = _children(proc.pid)
     assert len(writers) >= 2, "the writer processes did not start"
-    time.sleep(0.5)
+    time.sleep(0.3)
+    assert proc.poll() is None, "the build ended before Ctrl-C could be sent"
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C: the whole group
     code, out, err, _ = finish(proc)
     assert (code, err) == (130, "recsearch: interrupted\n"), out + err
