@@ -25,6 +25,7 @@ import pickle
 import struct
 import tempfile
 from array import array
+from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 
@@ -40,12 +41,10 @@ RUN_ENTRY = struct.Struct("<I")  # an entry's size in a run
 FORMAT_KINDS = {formats.Positions: POSITIONS, formats.Frequency: FREQUENCIES, formats.Existence: EXISTENCE}
 TERM_BYTES = 400  # a held term's cost beyond its numbers: the dict entry, the key, the arrays
 POSTING_BYTES = 100  # a held posting of a field analyzed by Whoosh: a tuple in a list
-QUANTIZED = [0] + [byte_to_length(length_to_byte(n)) for n in range(1, 1 << 12)]  # what a length byte reads back as
-
-
+@lru_cache(maxsize=4096)
 def quantized(length: int) -> int:
     """A field length as the length column gives it back (one byte, so approximate)."""
-    return QUANTIZED[length] if length < len(QUANTIZED) else byte_to_length(length_to_byte(length))
+    return byte_to_length(length_to_byte(length)) if length else 0
 
 
 class RecordSegmentWriter(SegmentWriter):
@@ -60,7 +59,7 @@ class RecordSegmentWriter(SegmentWriter):
             field = self.schema[name]
             kind = FORMAT_KINDS.get(type(field.format)) if field.indexed else None
             plan = WordPlan.shared(field.analyzer) if kind and getattr(field, "analyzer", None) else None
-            if plan is not None and not field.separate_spelling() and not field.vector:
+            if plan is not None:
                 self._plans[name] = (plan, kind, field.format.field_boost, field.scorable)
         self._terms: dict[str, dict] = {}  # field -> term -> arrays (planned fields) or postings list
         self._lengths: dict[str, array] = {}  # field -> each document's length (scorable fields)
