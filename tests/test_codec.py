@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3Codec
 
@@ -255,3 +257,33 @@ def test_phrases_over_several_segments_are_scored(tmp_path):
                      '"madrid spain"'):
             found = ix.search(text, limit=None)
             assert found.total and found.total == fresh.search(text, limit=None).total, text
+
+
+def _sorted_ids(data, size):
+    return sorted(data.draw(st.sets(st.integers(0, size - 1), max_size=size)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_numpy_set_and_score_operations_match_python_at_every_density(data):
+    """Sparse lists (sorted runs, looked up a few in a long list) and dense ones (marks over every
+    document) give Python's own documents and sums, summed in the same order."""
+    import numpy as np
+
+    from recsearch.engine.vectors import NumpyVectors, PythonVectors
+
+    size = data.draw(st.integers(1, 400))
+    parts = [_sorted_ids(data, size) for _ in range(data.draw(st.integers(1, 5)))]
+    values = [[data.draw(st.floats(0.01, 10.0)) for _ in part] for part in parts]
+    python_sums = PythonVectors.add([dict(zip(p, v)) for p, v in zip(parts, values)])
+    python_union = PythonVectors.union([set(p) for p in parts])
+    python_common = PythonVectors.intersect([set(p) for p in parts])
+    for numpy_way in (NumpyVectors(), NumpyVectors(size)):
+        arrays = [(np.array(p, dtype=np.int64), np.array(v, dtype=np.float64)) for p, v in zip(parts, values)]
+        docs, sums = numpy_way.add(arrays)
+        assert dict(zip(docs.tolist(), sums.tolist())) == python_sums
+        assert numpy_way.union([a for a, _ in arrays]).tolist() == sorted(python_union)
+        assert numpy_way.intersect([a for a, _ in arrays]).tolist() == sorted(python_common)
+        assert numpy_way.minus(arrays[0][0], arrays[-1][0]).tolist() == sorted(set(parts[0]) - set(parts[-1]))
+        restricted = numpy_way.restrict(arrays[0], arrays[-1][0])
+        assert restricted[0].tolist() == sorted(set(parts[0]) & set(parts[-1]))

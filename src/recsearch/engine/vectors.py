@@ -194,9 +194,17 @@ class NumpyVectors:
         return self.np.array(sorted(docs), dtype=self.np.int64)
 
     def _within(self, ids, sorted_docs):
-        """A mask of the `ids` found in `sorted_docs`."""
+        """A mask of the `ids` (sorted, distinct) found in `sorted_docs`."""
         if not len(sorted_docs) or not len(ids):
             return self.np.zeros(len(ids), dtype=bool)
+        if len(ids) > 8 * len(sorted_docs):
+            # Few looked for in a long list (the rest of an AND in a common word's postings):
+            # find each of them in it, not each posting among them.
+            mask = self.np.zeros(len(ids), dtype=bool)
+            at = self.np.searchsorted(ids, sorted_docs)
+            at = at[at < len(ids)]
+            mask[at[ids[at] == sorted_docs[:len(at)]]] = True
+            return mask
         at = self.np.searchsorted(sorted_docs, ids)
         at[at == len(sorted_docs)] = 0
         return sorted_docs[at] == ids
@@ -220,11 +228,28 @@ class NumpyVectors:
         ids = np.concatenate([p[0] for p in parts])
         values = np.concatenate([p[1] for p in parts])
         # bincount adds each document's parts in the order given, as the Python way does.
-        if self.size:
+        if self._dense(len(ids)):
             docs = np.flatnonzero(np.bincount(ids, minlength=self.size))
             return docs, np.bincount(ids, weights=values, minlength=self.size)[docs]
-        docs, where = np.unique(ids, return_inverse=True)
+        docs, where = self._groups(ids)
         return docs, np.bincount(where, weights=values, minlength=len(docs))
+
+    def _dense(self, items: int) -> bool:
+        """Whether a pass over an array of every document beats sorting `items` numbers: a
+        quarter of the index or more (below, the pass costs more than the sort, measured)."""
+        return bool(self.size) and items * 4 >= self.size
+
+    def _groups(self, ids):
+        """(the distinct ids in order, each id's place among them): a stable sort of sorted runs."""
+        np = self.np
+        order = np.argsort(ids, kind="stable")
+        ordered = ids[order]
+        first = np.empty(len(ordered), dtype=bool)
+        first[:1] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        where = np.empty(len(ids), dtype=np.int64)
+        where[order] = np.cumsum(first) - 1
+        return ordered[first], where
 
     def empty(self):
         return self.np.zeros(0, dtype=self.np.int64), self.np.zeros(0)
@@ -264,13 +289,13 @@ class NumpyVectors:
             return np.zeros(0, dtype=np.int64)
         if len(sets) == 1:
             return sets[0]
-        if self.size:
+        if self._dense(sum(len(part) for part in sets)):
             # Marks in one array of every document: no sort, whatever the parts' sizes.
             marks = np.zeros(self.size, dtype=bool)
             for part in sets:
                 marks[part] = True
             return np.flatnonzero(marks)
-        return np.unique(np.concatenate(sets))
+        return self._groups(np.concatenate(sets))[0]
 
     def minus(self, docs, other):
         docs = self._array(docs)
