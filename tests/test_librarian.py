@@ -452,10 +452,13 @@ def test_posting_lists_of_many_blocks_read_whole_are_whoosh_own(tmp_path):
                 ours = list(zip(columns.ids(), columns.weights(), columns.positions()))
                 assert [p for p in ours if p[0] not in deleted] == theirs, text
                 assert list(posting_ids(reader, "summary", text)) == [p[0] for p in theirs]
-                counts, positions = columns.position_arrays(numpy)
                 assert columns.id_array(numpy).tolist() == columns.ids()
                 assert columns.weight_array(numpy).tolist() == columns.weights()
-                assert counts.tolist() == [len(p) for p in columns.positions()]
-                assert positions.tolist() == [p for ps in columns.positions() for p in ps]
+                every = columns.positions()
+                for keep in (numpy.ones(columns.count, bool), numpy.arange(columns.count) % 3 == 1):
+                    counts, positions = columns.position_arrays_of(numpy, keep)
+                    chosen = [p for p, kept in zip(every, keep) if kept]
+                    assert counts.tolist() == [len(p) for p in chosen]
+                    assert positions.tolist() == [p for ps in chosen for p in ps]
                 long_lists += info.doc_frequency() > 512
     assert long_lists > 5  # words spanning three blocks and more were compared

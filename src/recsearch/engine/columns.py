@@ -22,7 +22,7 @@ def _numbers(data, width: int) -> array:
 
 class PostingColumns:
     """A posting list's columns, read in one piece; decoded to lists (`ids`, `weights`) or numpy
-    arrays (`id_array`, `weight_array`, `position_arrays`)."""
+    arrays (`id_array`, `weight_array`, `position_arrays_of`)."""
 
     def __init__(self, head: tuple, data, with_values: bool):
         (self.count, _, self.first, self._value_bytes, self._id_width, self._weight_width, self._count_width,
@@ -84,16 +84,25 @@ class PostingColumns:
         dtype = NUMPY_TYPE[self._weight_width] if self._weight_width < 4 else "<f4"
         return np.frombuffer(self._data, dtype, self.count, self._weights_at).astype(np.float64)
 
-    def position_arrays(self, np):
-        """(counts per posting, every position in order): a posting's positions follow the earlier ones'."""
+    def position_arrays_of(self, np, keep):
+        """(counts per posting, their positions in order) of the postings marked in `keep` only:
+        the others are not decoded (a phrase's common word holds far more than its candidates need)."""
         counts = np.frombuffer(self._data, NUMPY_TYPE[self._count_width], self.count, self._values_at)
         counts = counts.astype(np.int64)
+        ends = np.cumsum(counts)
+        kept = counts[keep]
+        total = int(kept.sum())
+        if not total:
+            return kept, np.zeros(0, np.int64)
         start = self._values_at + self.count * self._count_width
-        deltas = np.frombuffer(self._data, NUMPY_TYPE[self._pos_width], int(counts.sum()), start)
-        running = np.cumsum(deltas, dtype=np.int64)
-        # Positions restart at each posting: take off the running total reached before it.
-        before = np.concatenate(([0], running))[np.cumsum(counts) - counts]
-        return counts, running - np.repeat(before, counts)
+        deltas = np.frombuffer(self._data, NUMPY_TYPE[self._pos_width], int(ends[-1]), start)
+        # Where each kept posting's positions begin, in the file's column and in the output.
+        read_from = (ends - counts)[keep]
+        written_at = np.cumsum(kept) - kept
+        picked = deltas[np.arange(total) + np.repeat(read_from - written_at, kept)]
+        running = np.cumsum(picked, dtype=np.int64)
+        before = np.concatenate(([0], running))[written_at]
+        return kept, running - np.repeat(before, kept)
 
 
 def read_columns(postfile, offset: int, with_values: bool = False) -> PostingColumns:

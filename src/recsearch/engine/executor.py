@@ -17,7 +17,7 @@ from whoosh import fields
 from whoosh import query as wq
 
 from .nodes import DocNumQuery, DocSetQuery, FieldsTerm
-from .postings import deleted_docs, length_bytes, term_columns, term_statistics
+from .postings import columns_at, deleted_docs, length_bytes, term_offset, term_statistics
 from .scoring import bm25, bm25_idf, field_B, length_norms
 from .vectors import NumpyVectors, PythonVectors
 
@@ -87,15 +87,20 @@ class Execution:
         self.K1 = getattr(weighting, "K1", 1.2)
         self._weighting = weighting
         self._columns: dict = {}
+        self._offsets: dict = {}
         self._norms: dict = {}
 
     def columns(self, reader, fieldname: str, text, with_values: bool = False):
         key = (id(reader), fieldname, text, with_values)
         if key not in self._columns:
-            found = term_columns(reader, fieldname, text, with_values)
-            if found is False:
+            # The term table is looked up once for both reads (a phrase reads ids, then positions).
+            where = (id(reader), fieldname, text)
+            if where not in self._offsets:
+                self._offsets[where] = term_offset(reader, fieldname, text)
+            offset = self._offsets[where]
+            if offset is False:
                 raise Unsupported
-            self._columns[key] = found
+            self._columns[key] = None if offset is None else columns_at(reader, offset, with_values)
         return self._columns[key]
 
     def estimate(self, q: wq.Query) -> int:
@@ -248,7 +253,11 @@ class Execution:
         K1 = self.K1
         scales = [bm25_idf(self.records, self.statistics.doc_frequency(fieldname, w)) * (K1 + 1) for w in q.words]
         norm = self.norms(fieldname)
-        found = {}
+
+        def score(frequencies):  # floats, or arrays of them: the same sums in the same order
+            return sum(bm25(tf, scale, K1) for scale, tf in zip(scales, frequencies)) * q.boost
+
+        found = []
         for reader, offset in self.segments:
             words = [self.columns(reader, fieldname, w) for w in q.words]
             if any(columns is None for columns in words):
@@ -264,10 +273,8 @@ class Execution:
             if not v.count(candidates):
                 continue
             columns = [self.columns(reader, fieldname, w, with_values=True) for w in q.words]
-            for doc, counts in v.phrase_counts(columns, candidates, deleted).items():
-                n = norm[lengths[doc]]
-                found[doc + offset] = sum(bm25(c / n, scale, K1) for scale, c in zip(scales, counts)) * q.boost
-        return v.from_scores(found)
+            found.append(v.shift(v.phrase_scores(columns, candidates, deleted, lengths, norm, score), offset))
+        return self.join(found)
 
     def range_terms(self, q):
         """The indexed words of a range: for a number, its full-precision terms whose value is in it."""

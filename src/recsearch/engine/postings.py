@@ -9,7 +9,8 @@ from whoosh.reading import TermNotFound
 from .codec import RecordCodec
 from .columns import PostingColumns, read_columns
 
-__all__ = ["term_columns", "deleted_docs", "length_bytes", "posting_ids", "posting_id_set", "term_statistics"]
+__all__ = ["term_columns", "term_offset", "columns_at", "deleted_docs", "length_bytes", "posting_ids",
+           "posting_id_set", "term_statistics"]
 
 _LENGTHS: WeakKeyDictionary = WeakKeyDictionary()
 _STATISTICS: WeakKeyDictionary = WeakKeyDictionary()
@@ -57,6 +58,13 @@ def term_columns(reader, fieldname: str, text, with_values: bool = False) -> Pos
     `deleted_docs`); None if the segment lacks the term, False if it is not in recsearch's codec.
 
     Read from the term's entry in the term table and the postings file: no matcher is made."""
+    offset = term_offset(reader, fieldname, text)
+    return offset if offset is None or offset is False else columns_at(reader, offset, with_values)
+
+
+def term_offset(reader, fieldname: str, text) -> int | None | bool:
+    """Where a term's posting list starts in its segment's postings file (one look-up in the term
+    table); None if the segment lacks the term, False if it is not in recsearch's codec."""
     if not isinstance(reader.codec(), RecordCodec):
         return False
     try:
@@ -65,7 +73,12 @@ def term_columns(reader, fieldname: str, text, with_values: bool = False) -> Pos
         return None
     if info.is_inlined():
         return False
-    return read_columns(_postings_file(reader), info.extent()[0], with_values)
+    return info.extent()[0]
+
+
+def columns_at(reader, offset: int, with_values: bool = False) -> PostingColumns:
+    """The posting columns at `offset` (from `term_offset`) of a segment's postings file."""
+    return read_columns(_postings_file(reader), offset, with_values)
 
 
 def deleted_docs(reader) -> frozenset | None:

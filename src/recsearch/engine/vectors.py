@@ -114,9 +114,9 @@ class PythonVectors:
         return {d - offset for d in docs if offset <= d < offset + size}
 
     @staticmethod
-    def phrase_counts(word_columns: list, candidates: set, deleted) -> dict:
-        """{doc: [positions of each word]} for the candidate documents holding the words at
-        consecutive positions (a segment's own numbers)."""
+    def phrase_scores(word_columns: list, candidates: set, deleted, lengths: bytes, norm, score) -> dict:
+        """The scores of the candidate documents holding the words at consecutive positions (a
+        segment's own numbers): `score` of each word's frequency, its positions over the length norm."""
         per_word = []
         for columns in word_columns:
             places = [(d, k) for k, d in enumerate(columns.ids()) if d in candidates]
@@ -124,17 +124,14 @@ class PythonVectors:
             per_word.append({d: p for (d, _), p in zip(places, positions)})
         found = {}
         first, rest = per_word[0], per_word[1:]
-        for doc in candidates:
+        for doc in sorted(candidates):
             if deleted and doc in deleted:
                 continue
             later = [set(p[doc]) for p in rest]
             if any(all(start + k in positions for k, positions in enumerate(later, 1)) for start in first[doc]):
-                found[doc] = [len(p[doc]) for p in per_word]
+                n = norm[lengths[doc]]
+                found[doc] = score([len(p[doc]) / n for p in per_word])
         return found
-
-    @staticmethod
-    def from_scores(scores: dict) -> dict:
-        return scores
 
     @staticmethod
     def count(docs) -> int:
@@ -306,8 +303,8 @@ class NumpyVectors:
         lo, hi = self.np.searchsorted(docs, [offset, offset + size])
         return docs[lo:hi] - offset
 
-    def phrase_counts(self, word_columns: list, candidates, deleted) -> dict:
-        """As PythonVectors.phrase_counts: each word's (document, position - its place) pairs, intersected."""
+    def phrase_scores(self, word_columns: list, candidates, deleted, lengths: bytes, norm, score):
+        """As PythonVectors.phrase_scores: each word's (document, position - its place) pairs, intersected."""
         np = self.np
         candidates = self._array(candidates)
         if deleted:
@@ -315,21 +312,19 @@ class NumpyVectors:
         keys, counts = [], []
         for place, columns in enumerate(word_columns):
             ids = columns.id_array(np)
-            per_posting, positions = columns.position_arrays(np)
             keep = self._within(ids, candidates)
-            owner = np.repeat(ids, per_posting)
-            chosen = np.repeat(keep, per_posting)
-            keys.append(np.unique((owner[chosen] << 32) + (positions[chosen] - place)))
-            counts.append(dict(zip(ids[keep].tolist(), per_posting[keep].tolist())))
+            per_posting, positions = columns.position_arrays_of(np, keep)
+            owner = ids[keep]
+            # In document order, each document's positions rising: sorted and distinct as they are.
+            keys.append((np.repeat(owner, per_posting) << 32) + (positions - place))
+            counts.append((owner, per_posting))
         found_keys = keys[0]
         for other in keys[1:]:
             found_keys = found_keys[self._within(found_keys, other)]
-        docs = np.unique(found_keys >> 32).tolist()
-        return {d: [c[d] for c in counts] for d in docs}
-
-    def from_scores(self, scores: dict):
-        docs = sorted(scores)
-        return self.doc_set(docs), self.np.array([scores[d] for d in docs])
+        docs = np.unique(found_keys >> 32)
+        n = np.asarray(norm, dtype=np.float64)[np.frombuffer(lengths, dtype=np.uint8)[docs]]
+        # Every found document holds every word: its count is at its place among the word's owners.
+        return docs, score([per_posting[np.searchsorted(owner, docs)] / n for owner, per_posting in counts])
 
     def count(self, docs) -> int:
         return len(docs)
