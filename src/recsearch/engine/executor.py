@@ -17,7 +17,7 @@ from whoosh import fields
 from whoosh import query as wq
 
 from .nodes import DocNumQuery, DocSetQuery, FieldsTerm
-from .postings import columns_at, deleted_docs, length_bytes, term_offset, term_statistics
+from .postings import columns_at, deleted_docs, length_bytes, number_terms, term_offset, term_statistics
 from .scoring import bm25, bm25_idf, field_B, length_norms
 from .vectors import NumpyVectors, PythonVectors
 
@@ -40,6 +40,20 @@ class Unsupported(Exception):
     """A query node the executor does not evaluate."""
 
 
+def range_terms(searcher, q):
+    """The indexed words of a range: for a number, its full-precision terms whose value is in it."""
+    reader = searcher.reader()
+    if isinstance(q, wq.TermRange):
+        return (text for _, text in q.expanded_terms(reader))
+    lo, hi = q.start, q.end
+
+    def inside(value):
+        return ((lo is None or (lo < value if q.startexcl else lo <= value))
+                and (hi is None or (value < hi if q.endexcl else value <= hi)))
+
+    return (text for value, text in number_terms(searcher, q.fieldname) if inside(value))
+
+
 def postings_of(searcher, q: wq.Query) -> int:
     """The postings a query reads (its terms' document frequencies, summed; a phrase's
     four times, for the positions it decodes)."""
@@ -53,6 +67,9 @@ def postings_of(searcher, q: wq.Query) -> int:
         weight = 4 if isinstance(leaf, wq.Phrase) else 1
         if leaf.has_terms():
             total += weight * sum(statistics.doc_frequency(f, t) for f, t in leaf.terms(phrases=True))
+        elif isinstance(leaf, (wq.NumericRange, wq.TermRange)) and leaf.fieldname in searcher.schema:
+            # A year range can hold most of the index: its words' postings are read.
+            total += sum(statistics.doc_frequency(leaf.fieldname, t) for t in range_terms(searcher, leaf))
         elif isinstance(leaf, wq.Every):
             total += searcher.doc_count_all()
         elif isinstance(leaf, DocNumQuery):
@@ -193,7 +210,7 @@ class Execution:
         elif isinstance(q, wq.ConstantScoreQuery):
             found = self.docs(q.child, only)
         elif isinstance(q, (wq.NumericRange, wq.TermRange)):
-            found = self.term_docs(q.fieldname, list(self.range_terms(q)))
+            found = self.term_docs(q.fieldname, list(range_terms(self.searcher, q)), only)
         elif type(q) is wq.Phrase:
             found = v.docs(self.phrase_scores(q, only))
         else:
@@ -275,20 +292,6 @@ class Execution:
             columns = [self.columns(reader, fieldname, w, with_values=True) for w in q.words]
             found.append(v.shift(v.phrase_scores(columns, candidates, deleted, lengths, norm, score), offset))
         return self.join(found)
-
-    def range_terms(self, q):
-        """The indexed words of a range: for a number, its full-precision terms whose value is in it."""
-        reader = self.searcher.reader()
-        if isinstance(q, wq.TermRange):
-            return (text for _, text in q.expanded_terms(reader))
-        field = self.searcher.schema[q.fieldname]
-        lo, hi = q.start, q.end
-
-        def inside(value):
-            return ((lo is None or (lo < value if q.startexcl else lo <= value))
-                    and (hi is None or (value < hi if q.endexcl else value <= hi)))
-
-        return (text for text in field.sortable_terms(reader, q.fieldname) if inside(field.from_bytes(text)))
 
     def scores(self, q: wq.Query, only=None):
         """Scores of the documents `q` matches (of those in `only`, when given)."""

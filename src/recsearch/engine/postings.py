@@ -10,7 +10,7 @@ from .codec import RecordCodec
 from .columns import PostingColumns, read_columns
 
 __all__ = ["term_columns", "term_offset", "columns_at", "deleted_docs", "length_bytes", "posting_ids",
-           "posting_id_set", "term_statistics"]
+           "posting_id_set", "term_statistics", "number_terms"]
 
 _LENGTHS: WeakKeyDictionary = WeakKeyDictionary()
 _STATISTICS: WeakKeyDictionary = WeakKeyDictionary()
@@ -25,6 +25,7 @@ class TermStatistics:
         self._searcher = searcher
         self._frequencies: dict = {}
         self._lengths: dict = {}
+        self._numbers: dict = {}
 
     def doc_frequency(self, fieldname: str, text) -> int:
         key = (fieldname, text)
@@ -37,12 +38,25 @@ class TermStatistics:
             self._lengths[fieldname] = self._searcher.field_length(fieldname)
         return self._lengths[fieldname]
 
+    def number_terms(self, fieldname: str) -> list[tuple]:
+        """(value, term) of a numeric field's full-precision terms, in order: Whoosh walks and
+        merges every segment's lexicon of the field for each range."""
+        if fieldname not in self._numbers:
+            field, reader = self._searcher.schema[fieldname], self._searcher.reader()
+            self._numbers[fieldname] = [(field.from_bytes(t), t) for t in field.sortable_terms(reader, fieldname)]
+        return self._numbers[fieldname]
+
 
 def term_statistics(searcher) -> TermStatistics:
     """The statistics of a searcher (kept while it lives)."""
     if searcher not in _STATISTICS:
         _STATISTICS[searcher] = TermStatistics(searcher)
     return _STATISTICS[searcher]
+
+
+def number_terms(searcher, fieldname: str) -> list[tuple]:
+    """(value, term) of a numeric field's full-precision terms in a searcher's segments, in order."""
+    return term_statistics(searcher).number_terms(fieldname)
 
 
 def _postings_file(reader):
