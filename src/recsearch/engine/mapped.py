@@ -14,6 +14,7 @@ import os
 from whoosh.codec.whoosh3 import W3Segment
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.structfile import StructFile
+from whoosh.searching import Searcher
 
 
 class MemoryReader:
@@ -64,6 +65,8 @@ class MappedPart(StructFile):
         super().__init__(MemoryReader(view), name=name)
         self._view = view
         self.is_real = False
+        # Straight to the view (StructFile passes each call on: a term table opens in 256 reads).
+        self.read, self.seek, self.tell = self.file.read, self.file.seek, self.file.tell
 
     def get(self, position: int, length: int) -> bytes:
         return self._view[position:position + length].tobytes()
@@ -98,3 +101,22 @@ class RecordSegment(W3Segment):
 
     def open_compound_file(self, storage):
         return MappedCompoundStorage(storage.open_file(self.make_filename(self.COMPOUND_EXT)))
+
+
+def keep_first_reader(ix, reader) -> None:
+    """The index's first searcher takes `reader` (opened to check the segments) rather than
+    opening every segment again (a segment's term table takes hundreds of reads to open)."""
+    unused = [reader]
+    searcher, close = ix.searcher, ix.close
+
+    def first_searcher(**kwargs):
+        if unused:
+            return Searcher(unused.pop(), fromindex=ix, **kwargs)
+        return searcher(**kwargs)
+
+    def close_all():
+        while unused:
+            unused.pop().close()
+        close()
+
+    ix.searcher, ix.close = first_searcher, close_all

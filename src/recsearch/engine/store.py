@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from whoosh.filedb.filestore import FileStorage
 
 from . import checksums
+from .mapped import keep_first_reader
 from ..errors import IndexAccessError
 
 if TYPE_CHECKING:  # the manifest (and sqlite3) only for building and checking, not searching
@@ -340,7 +341,7 @@ def open_index(root: str | Path, attempts: int = 3):
             hold = hold_generation(gen)
             ix = open_whoosh(gen)
             checksums.verify_index(ix, gen)
-            ix.reader().close()  # opens every segment now, not mid-search
+            keep_first_reader(ix, ix.reader())  # opens every segment now, not mid-search
             if hold is not None:
                 ix.generation_hold = hold  # let go when the index is closed or collected
                 close = ix.close
@@ -388,9 +389,8 @@ def has_old_manifest(gen: Path) -> bool:
 
 
 def prune_manifests(gen: Path, keep: int) -> None:
-    for path in gen.glob(f"{MANIFEST_PREFIX}*"):
-        if path.name != manifest_path(gen, keep).name:
-            path.unlink(missing_ok=True)
+    for path in (p for p in gen.glob(f"{MANIFEST_PREFIX}*") if p.name != manifest_path(gen, keep).name):
+        path.unlink(missing_ok=True)
 
 
 def read_last_run(root: Path) -> dict:
