@@ -177,3 +177,25 @@ def test_an_option_missing_its_values_names_its_command_help():
     done = subprocess.run([sys.executable, "-m", "recsearch.cli", "dedup", "--mark", "SAME", "x"],
                           capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.strip().endswith("(recsearch dedup --help)"), done.stderr
+
+
+@pytest.mark.parametrize("args, named", [
+    (["search", "x"], "search"),
+    (["-q", "--color", "never", "-i", "idx", "search", "x"], "search"),
+    (["--index=idx", "author", "Pérez"], "author"),
+    (["--help", "search"], None),  # the list of every command
+    (["--version"], None),
+    (["serch", "x"], None),  # the error names the commands there are
+    ([], None),
+])
+def test_only_the_command_run_is_built_and_the_app_keeps_them_all(args, named, monkeypatch, tmp_path):
+    from recsearch.cli import commands
+
+    monkeypatch.chdir(tmp_path)  # no index here: the command fails after parsing, as it should
+
+    assert commands.named_command(args) == named
+    every = [c.name for c in app.registered_commands]
+    monkeypatch.setattr(sys, "argv", ["recsearch", *args])
+    with pytest.raises(SystemExit):
+        commands.main()
+    assert [c.name for c in app.registered_commands] == every

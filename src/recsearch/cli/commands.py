@@ -343,7 +343,32 @@ def _register_commands() -> None:
 _register_commands()
 
 
+# Global options that take a value (the next argument, unless given as --option=value).
+VALUED_GLOBALS = {"--index", "-i", "--color"}
+
+
+def named_command(args: list[str]) -> str | None:
+    """The command `args` run, when they name one and ask for nothing of the others (no help or
+    version before it, no shell completion): typer then builds that command alone, not ten."""
+    if any(k.startswith("_") and k.endswith("_COMPLETE") for k in os.environ):
+        return None
+    names = {c.name for c in app.registered_commands}
+    k = 0
+    while k < len(args):
+        if args[k] in ("--help", "-h", "--version", "--"):
+            return None
+        if args[k].startswith("-"):
+            k += 2 if args[k] in VALUED_GLOBALS else 1
+            continue
+        return args[k] if args[k] in names else None
+    return None
+
+
 def main() -> None:
+    everything = app.registered_commands
+    name = named_command(sys.argv[1:])
+    if name is not None:
+        app.registered_commands = [c for c in everything if c.name == name]
     try:
         app()
     except KeyboardInterrupt:
@@ -354,4 +379,6 @@ def main() -> None:
             raise
         say(f"recsearch: internal error: {exc!r} (set RECSEARCH_DEBUG=1 for the traceback, and please report it)")
         sys.exit(1)
+    finally:
+        app.registered_commands = everything
 
