@@ -343,3 +343,54 @@ def test_manifest_reads_back_what_a_run_wrote(tmp_path_factory, files):
         assert (back.sources, back.format, back.built_at) == (["/data"], "auto", "2026-11-25T12:00:00+0000")
         assert back.record_count == sum(len(s.ids) for s in files.values())
         assert all(back.get(p) == s for p, s in files.items())
+
+
+def _segment_sizes(root: Path) -> list[int]:
+    with RecordIndex(root) as ix:
+        return sorted(sub.reader().doc_count() for sub, _ in ix.searcher().leaf_searchers())
+
+
+def test_updates_keep_few_segments_and_drop_emptied_ones(folder, tmp_path, monkeypatch):
+    """Each update writes a segment; past the target the smallest are merged (within the
+    budget), and a segment whose records all went is dropped, not kept empty."""
+    from recsearch.engine import writers
+
+    monkeypatch.setattr(writers, "TARGET_SEGMENTS", 3)
+    monkeypatch.setattr(writers, "MERGE_BUDGET", 40)
+    root = tmp_path / "index"
+    update_index([folder], root)
+    for batch in range(1, 7):
+        for n in range(batch * 10, batch * 10 + 3):
+            write(folder, f"{n:03d}.txt", make_record(n))
+        update_index([folder], root)
+        assert len(_segment_sizes(root)) <= 4
+        assert index_ids(root) == folder_ids(folder)
+    for n in range(10, 70):
+        (folder / f"{n:03d}.txt").unlink(missing_ok=True)
+    update_index([folder], root)
+    assert index_ids(root) == folder_ids(folder)
+    assert 0 not in _segment_sizes(root)
+    with RecordIndex(root) as ix:
+        assert {h.id for h in ix.search("seedling", limit=None).hits} == folder_ids(folder)
+
+
+def test_a_merge_takes_no_more_than_its_budget(monkeypatch):
+    from recsearch.engine import writers
+
+    class Segment:
+        def __init__(self, docs):
+            self.docs = docs
+
+        def doc_count(self):
+            return self.docs
+
+    merged = []
+    monkeypatch.setattr("whoosh.reading.SegmentReader", lambda storage, schema, segment: merged.append(segment)
+                        or type("R", (), {"close": lambda self: None})())
+    writer = type("W", (), {"docnum": 10, "storage": None, "schema": None, "add_reader": lambda self, r: None})()
+    segments = [Segment(n) for n in (0, 5000, 900, 800, 700, 600, 500, 400, 300, 200, 100)]
+    kept = writers.merge_smallest(writer, segments)
+    assert all(s.docs for s in kept)  # the emptied one is gone
+    assert sum(s.docs for s in merged) <= writers.MERGE_BUDGET and len(merged) >= 2
+    assert [s.docs for s in merged] == sorted(s.docs for s in merged)  # the smallest first
+    assert len(kept) + 1 <= writers.TARGET_SEGMENTS

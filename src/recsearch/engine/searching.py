@@ -14,8 +14,8 @@ from .documents import facet_values
 from .executor import matching_docs
 from .schema import RECORDS
 
-__all__ = ["TimeLimit", "time_limit", "collect_top", "restrict", "term_query", "any_term_query", "records_except",
-           "live_record_count", "live_records", "key_terms_query", "sort_docnums"]
+__all__ = ["TimeLimit", "time_limit", "collect_top", "restrict", "term_query", "docs_holding", "any_term_query",
+           "records_except", "live_record_count", "live_records", "key_terms_query", "sort_docnums"]
 
 
 @contextmanager
@@ -68,6 +68,11 @@ def restrict(q, other):
 
 def term_query(fieldname: str, text: str):
     return wq.Term(fieldname, text)
+
+
+def docs_holding(searcher, fieldname: str, text: str) -> set[int]:
+    """The live documents holding a term (the searcher's numbers), from its posting columns."""
+    return matching_docs(searcher, wq.Term(fieldname, text))
 
 
 def any_term_query(fieldname: str, texts):

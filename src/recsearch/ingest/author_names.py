@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..engine.documents import name_document, record_data
 from ..engine.manifest_draft import ManifestDraft
-from ..engine.searching import term_query
+from ..engine.searching import docs_holding
 from ..names import name_id
 
 
@@ -20,22 +20,23 @@ class AuthorNames:
         self.before = searcher  # the index as it was before this run (None: empty)
         self.draft = draft
         self.dropped: set[str] = set()  # names of the records replaced or removed
-        self.gone_ids: set[str] = set()
+        self.gone_docs: set[int] = set()  # those records' documents in `before`
 
     def record_written(self, record, writer) -> None:
         for name in record.author_names:
             key = name_id(name)
             if not self.draft.first_time(int(key, 16)):
                 continue
-            if self.before is None or self.before.document_number(name_id=key) is None:
+            if self.before is None or not docs_holding(self.before, "name_id", key):
                 writer.add_document(**name_document(name))
 
     def record_replaced(self, record_id: str) -> None:
         """The record with this id, as the index held it, goes away."""
-        self.gone_ids.add(record_id)
-        stored = self.before.document(id=record_id) if self.before else None
-        if stored:
-            self.dropped.update(a["name"] for a in record_data(stored)["authors"])
+        if self.before is None:
+            return
+        for docnum in docs_holding(self.before, "id", record_id):
+            self.gone_docs.add(docnum)
+            self.dropped.update(a["name"] for a in record_data(self.before.stored_fields(docnum))["authors"])
 
     def remove_unheld(self, writer) -> None:
         """Delete the documents of names no record holds any more."""
@@ -43,6 +44,6 @@ class AuthorNames:
             key = name_id(name)
             if self.draft.seen(int(key, 16)):  # written this run
                 continue
-            holders = self.before.search(term_query("author_id", key), limit=None)
-            if not {hit["id"] for hit in holders} - self.gone_ids:
+            # Only the records' numbers are read: not their stored fields.
+            if not docs_holding(self.before, "author_id", key) - self.gone_docs:
                 writer.delete_by_term("name_id", key)
