@@ -89,6 +89,8 @@ def test_a_hyphen_inside_a_word_is_not_an_operator(ix):
     ("lymphoma NOT", 10, "lymphoma"),
     ("cells AND OR lymphoma", 7, "cells OR lymphoma"),
     ("(cells OR) lymphoma", 8, "(cells ) lymphoma"),
+    ("NOT NOT lymphoma", 1, "lymphoma"),  # Whoosh's parser fails on it with an IndexError
+    ("cells NOT NOT lymphoma", 7, "cells lymphoma"),
 ])
 def test_a_dangling_operator_is_refused_with_the_query_to_run(collection, query, column, corrected):
     result = run("search", query, "--index", collection[0])

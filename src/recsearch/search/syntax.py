@@ -126,6 +126,11 @@ def check_operators(text: str) -> None:
         before = tokens[n - 1][0] if n else None
         after = tokens[n + 1][0] if n + 1 < len(tokens) else None
         missing = None
+        if token == "NOT" and after == "NOT":  # Whoosh's parser fails on it (an IndexError)
+            end = tokens[n + 1][1] + 3
+            corrected = " ".join((text[:at] + text[end:]).split())
+            raise SyntaxProblem(f"'NOT NOT' at column {at + 1} of {text!r} is a double negative: the two cancel",
+                                corrected)
         if after in (None, ")") or after in _INFIX:
             missing = "after"
         elif token in _INFIX and (before in (None, "(") or before in _INFIX or before == "NOT"):
