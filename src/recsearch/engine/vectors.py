@@ -124,7 +124,7 @@ class PythonVectors:
             per_word.append({d: p for (d, _), p in zip(places, positions)})
         found = {}
         first, rest = per_word[0], per_word[1:]
-        for doc in sorted(candidates):
+        for doc in candidates:
             if deleted and doc in deleted:
                 continue
             later = [set(p[doc]) for p in rest]

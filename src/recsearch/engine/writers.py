@@ -153,10 +153,13 @@ def merge_smallest(writer, segments):
 
     live = sorted((s for s in segments if s.doc_count() > 0), key=lambda s: s.doc_count())
     budget = max(MERGE_BUDGET, 2 * getattr(writer, "docnum", 0))
-    merged = []
-    while len(live) - len(merged) + 1 > TARGET_SEGMENTS and len(merged) < len(live) \
-            and sum(s.doc_count() for s in merged) + live[len(merged)].doc_count() <= budget:
-        merged.append(live[len(merged)])
+    merged, docs = [], 0
+    for segment in live:
+        # The commit's own new segment counts among those left.
+        if len(live) - len(merged) + 1 <= TARGET_SEGMENTS or docs + segment.doc_count() > budget:
+            break
+        merged.append(segment)
+        docs += segment.doc_count()
     if len(merged) < 2:  # one segment copied into another is no fewer segments
         return live
     for segment in merged:

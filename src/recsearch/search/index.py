@@ -13,8 +13,8 @@ from ..engine.executor import matching_docs, top_hits
 from ..engine.nodes import DocNumQuery
 from ..engine.schema import FACETS, FIELD_BOOSTS, KEY_FIELDS, build_schema, known_fields
 from ..engine.scoring import RecordBM25F
-from ..engine.searching import (TimeLimit, collect_top, key_terms_query, live_records, records_except, restrict,
-                                sort_docnums, term_query, time_limit)
+from ..engine.searching import (TimeLimit, collect_top, docs_holding, key_terms_query, live_records, records_except,
+                                restrict, sort_docnums, time_limit)
 from ..engine.store import open_index
 from ..errors import IndexAccessError, QueryError, RecsearchError
 from ..record import Record
@@ -325,7 +325,7 @@ class RecordIndex:
 
     def term_docnums(self, fieldname: str, term: str) -> set[int]:
         """The live documents holding a term, read from its posting list."""
-        return matching_docs(self._held_searcher(), term_query(fieldname, term))
+        return docs_holding(self._held_searcher(), fieldname, term)
 
     def get(self, record_id: str) -> Record | None:
         stored = self.searcher().document(id=record_id)
